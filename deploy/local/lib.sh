@@ -1,0 +1,184 @@
+# Shared by deploy/local/{up,down,status} and tests/run. Sourced, not executed.
+# Settings (environment): SAGA_RUN_DIR (default <repo>/.run), SAGA_PORT_OFFSET (added to every
+# port, default 0), KAFKA_PARTITIONS (default 12), LOG_LEVEL (default info).
+
+SAGA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SAGA_RUN_DIR=${SAGA_RUN_DIR:-$SAGA_ROOT/.run}
+SAGA_PORT_OFFSET=${SAGA_PORT_OFFSET:-0}
+SAGA_DB_PORT=$((3307 + SAGA_PORT_OFFSET))
+SAGA_ORDER_PORT=$((8080 + SAGA_PORT_OFFSET))
+SAGA_RELAY_PORT=$((8084 + SAGA_PORT_OFFSET))
+SAGA_DB_ADMIN_USER=saga_admin
+
+# Debian packages needed to build, run and test (tests/run adds its own few).
+SAGA_PACKAGES=(build-essential cmake ninja-build pkg-config curl ca-certificates
+  libboost-dev librdkafka-dev libmysqlcppconn-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  prometheus-cpp-dev libcli11-dev catch2 mariadb-server mariadb-client kcat)
+
+saga_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+saga_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs whichever of the given Debian packages are missing (apt-get update first).
+saga_ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  saga_log "installing missing packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# saga_build DIR BUILD_TYPE [cmake args...]: configure (once) and build.
+saga_build() {
+  local dir=$1 type=$2
+  shift 2
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    cmake -S "$SAGA_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" >/dev/null
+  fi
+  cmake --build "$dir" --parallel "$(nproc)"
+}
+
+saga_pidfile() { echo "$SAGA_RUN_DIR/pids/$1.pid"; }
+
+saga_alive() {
+  local f
+  f=$(saga_pidfile "$1")
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# saga_stop NAME: TERM, wait up to 15 s, then KILL.
+saga_stop() {
+  local f pid i
+  f=$(saga_pidfile "$1")
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 150); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  fi
+  rm -f "$f"
+}
+
+# saga_wait_http URL SECONDS: until the URL answers 2xx.
+saga_wait_http() {
+  local url=$1 secs=$2 i
+  for i in $(seq 1 $((secs * 10))); do
+    curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+saga_mysql_admin() {
+  mariadb --no-defaults --socket="$SAGA_RUN_DIR/mysql/mysqld.sock" -uroot "$@"
+}
+
+saga_admin_password() {
+  local f=$SAGA_RUN_DIR/secrets/db_admin_password
+  if [ ! -s "$f" ]; then
+    mkdir -p "$(dirname "$f")"
+    (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$f")
+  fi
+  cat "$f"
+}
+
+saga_admin_token() {
+  local f=$SAGA_RUN_DIR/secrets/admin_token
+  if [ ! -s "$f" ]; then
+    mkdir -p "$(dirname "$f")"
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$f")
+  fi
+  cat "$f"
+}
+
+# MariaDB in a private data dir on 127.0.0.1:$SAGA_DB_PORT. Durable commits (the default).
+saga_start_mariadb() {
+  local dir=$SAGA_RUN_DIR/mysql i
+  if saga_alive mariadb; then return 0; fi
+  mkdir -p "$dir" "$SAGA_RUN_DIR/logs" "$SAGA_RUN_DIR/pids"
+  if [ ! -d "$dir/data/mysql" ]; then
+    saga_log "initialising MariaDB data dir"
+    mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+      --auth-root-authentication-method=socket --skip-test-db >"$SAGA_RUN_DIR/logs/mariadb-install.log" 2>&1 \
+      || saga_die "mariadb-install-db failed, see $SAGA_RUN_DIR/logs/mariadb-install.log"
+  fi
+  saga_log "starting MariaDB on 127.0.0.1:$SAGA_DB_PORT"
+  setsid /usr/sbin/mariadbd --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+    --bind-address=127.0.0.1 --port="$SAGA_DB_PORT" --socket="$dir/mysqld.sock" \
+    --pid-file="$dir/mysqld.pid" --log-error="$SAGA_RUN_DIR/logs/mariadb.log" \
+    --skip-name-resolve --max-connections=500 --innodb-buffer-pool-size=256M \
+    --innodb-log-file-size=256M --innodb-flush-log-at-trx-commit=1 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_bin </dev/null >/dev/null 2>&1 &
+  echo $! >"$(saga_pidfile mariadb)"
+  for i in $(seq 1 300); do
+    saga_mysql_admin -e 'SELECT 1' >/dev/null 2>&1 && return 0
+    saga_alive mariadb || saga_die "MariaDB exited, see $SAGA_RUN_DIR/logs/mariadb.log"
+    sleep 0.1
+  done
+  saga_die "MariaDB did not come up in 30 s, see $SAGA_RUN_DIR/logs/mariadb.log"
+}
+
+# Applies deploy/mysql/*.sql (idempotent) and the admin account used by tests and stack.env.
+saga_apply_schemas() {
+  local f pw
+  pw=$(saga_admin_password)
+  for f in "$SAGA_ROOT"/deploy/mysql/*.sql; do
+    saga_mysql_admin <"$f" || saga_die "applying $f failed"
+  done
+  saga_mysql_admin -e "CREATE USER IF NOT EXISTS '$SAGA_DB_ADMIN_USER'@'127.0.0.1' IDENTIFIED BY '$pw';
+    ALTER USER '$SAGA_DB_ADMIN_USER'@'127.0.0.1' IDENTIFIED BY '$pw';
+    GRANT ALL PRIVILEGES ON *.* TO '$SAGA_DB_ADMIN_USER'@'127.0.0.1' WITH GRANT OPTION;"
+}
+
+saga_start_devbroker() {
+  local bin=$1 bs=$SAGA_RUN_DIR/devbroker.bootstrap i
+  if saga_alive devbroker && [ -s "$bs" ]; then return 1; fi
+  rm -f "$bs"
+  saga_log "starting the development Kafka broker"
+  setsid "$bin" --partitions "${KAFKA_PARTITIONS:-12}" --bootstrap-file "$bs" \
+    </dev/null >>"$SAGA_RUN_DIR/logs/devbroker.log" 2>&1 &
+  echo $! >"$(saga_pidfile devbroker)"
+  for i in $(seq 1 100); do
+    [ -s "$bs" ] && return 0
+    sleep 0.1
+  done
+  saga_die "devbroker did not start, see $SAGA_RUN_DIR/logs/devbroker.log"
+}
+
+# saga_start_service NAME BINARY PORT [VAR=value...]
+saga_start_service() {
+  local name=$1 bin=$2 port=$3
+  shift 3
+  if saga_alive "$name"; then return 0; fi
+  saga_log "starting $name on 127.0.0.1:$port"
+  env HTTP_BIND=127.0.0.1 HTTP_PORT="$port" DB_HOST=127.0.0.1 DB_PORT="$SAGA_DB_PORT" \
+    KAFKA_BOOTSTRAP="$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")" \
+    KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-12}" ADMIN_TOKEN="$(saga_admin_token)" \
+    LOG_LEVEL="${LOG_LEVEL:-info}" "$@" \
+    setsid "$bin" </dev/null >>"$SAGA_RUN_DIR/logs/$name.log" 2>&1 &
+  echo $! >"$(saga_pidfile "$name")"
+  saga_wait_http "http://127.0.0.1:$port/health/ready" 30 \
+    || saga_die "$name is not ready after 30 s, see $SAGA_RUN_DIR/logs/$name.log"
+}
+
+saga_write_stack_env() {
+  cat >"$SAGA_RUN_DIR/stack.env" <<ENV
+# Written by deploy/local/up. Use: source $SAGA_RUN_DIR/stack.env
+KAFKA_BOOTSTRAP=$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")
+DB_HOST=127.0.0.1
+DB_PORT=$SAGA_DB_PORT
+DB_ADMIN_USER=$SAGA_DB_ADMIN_USER
+DB_ADMIN_PASSWORD=$(saga_admin_password)
+ADMIN_TOKEN=$(saga_admin_token)
+ORDER_URL=http://127.0.0.1:$SAGA_ORDER_PORT
+RELAY_URL=http://127.0.0.1:$SAGA_RELAY_PORT
+ENV
+}

@@ -1,0 +1,58 @@
+-- order service schema: orders, their items, idempotency keys, outbox, inbox.
+CREATE DATABASE IF NOT EXISTS order_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+USE order_db;
+
+CREATE TABLE IF NOT EXISTS orders (
+  order_id    CHAR(36)    NOT NULL,
+  user_id     BIGINT      NOT NULL,
+  status      VARCHAR(16) NOT NULL,
+  reason      VARCHAR(32) NULL,
+  coupon_id   VARCHAR(64) NULL,
+  traceparent VARCHAR(64) NULL,
+  created_at  DATETIME(3) NOT NULL,
+  updated_at  DATETIME(3) NOT NULL,
+  PRIMARY KEY (order_id),
+  KEY idx_orders_user (user_id),
+  KEY idx_orders_status (status)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE TABLE IF NOT EXISTS order_items (
+  order_id   CHAR(36) NOT NULL,
+  product_id BIGINT   NOT NULL,
+  quantity   INT      NOT NULL,
+  PRIMARY KEY (order_id, product_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per Idempotency-Key: the canonical request it was first used with and its order.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  idem_key   VARCHAR(128) NOT NULL,
+  request    TEXT         NOT NULL,
+  order_id   CHAR(36)     NOT NULL,
+  created_at DATETIME(3)  NOT NULL,
+  PRIMARY KEY (idem_key)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Transactional outbox: written in the same transaction as the business change, drained in id
+-- order by the relay, which deletes a row only after the broker acknowledged it.
+CREATE TABLE IF NOT EXISTS outbox (
+  id          BIGINT       NOT NULL AUTO_INCREMENT,
+  event_id    CHAR(36)     NOT NULL,
+  event_type  VARCHAR(64)  NOT NULL,
+  order_id    VARCHAR(64)  NOT NULL,
+  envelope    MEDIUMTEXT   NOT NULL,
+  traceparent VARCHAR(64)  NULL,
+  created_at  DATETIME(6)  NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY uq_outbox_event (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Inbox: ids of events already applied here; inserted in the same transaction as their effect.
+CREATE TABLE IF NOT EXISTS inbox (
+  event_id     CHAR(36)    NOT NULL,
+  event_type   VARCHAR(64) NOT NULL,
+  processed_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE USER IF NOT EXISTS 'order_svc'@'%' IDENTIFIED BY 'order_pw';
+GRANT SELECT, INSERT, UPDATE, DELETE ON order_db.* TO 'order_svc'@'%';

@@ -1,0 +1,40 @@
+-- product-stock service schema: products with price and stock, outbox, inbox.
+-- (Reservations arrive with the saga issue.)
+CREATE DATABASE IF NOT EXISTS stock_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+USE stock_db;
+
+CREATE TABLE IF NOT EXISTS products (
+  product_id BIGINT       NOT NULL,
+  name       VARCHAR(200) NOT NULL,
+  price      BIGINT       NOT NULL,
+  stock      BIGINT       NOT NULL,
+  updated_at DATETIME(3)  NOT NULL,
+  PRIMARY KEY (product_id),
+  CONSTRAINT chk_products_price CHECK (price >= 0),
+  CONSTRAINT chk_products_stock CHECK (stock >= 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Transactional outbox: written in the same transaction as the business change, drained in id
+-- order by the relay, which deletes a row only after the broker acknowledged it.
+CREATE TABLE IF NOT EXISTS outbox (
+  id          BIGINT       NOT NULL AUTO_INCREMENT,
+  event_id    CHAR(36)     NOT NULL,
+  event_type  VARCHAR(64)  NOT NULL,
+  order_id    VARCHAR(64)  NOT NULL,
+  envelope    MEDIUMTEXT   NOT NULL,
+  traceparent VARCHAR(64)  NULL,
+  created_at  DATETIME(6)  NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY uq_outbox_event (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Inbox: ids of events already applied here; inserted in the same transaction as their effect.
+CREATE TABLE IF NOT EXISTS inbox (
+  event_id     CHAR(36)    NOT NULL,
+  event_type   VARCHAR(64) NOT NULL,
+  processed_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE USER IF NOT EXISTS 'stock_svc'@'%' IDENTIFIED BY 'stock_pw';
+GRANT SELECT, INSERT, UPDATE, DELETE ON stock_db.* TO 'stock_svc'@'%';

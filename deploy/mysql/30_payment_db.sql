@@ -1,0 +1,37 @@
+-- payment service schema: user balances (money in won, integers), outbox, inbox.
+-- (Payments per order arrive with the saga issue.)
+CREATE DATABASE IF NOT EXISTS payment_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+USE payment_db;
+
+CREATE TABLE IF NOT EXISTS accounts (
+  user_id    BIGINT      NOT NULL,
+  balance    BIGINT      NOT NULL,
+  updated_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (user_id),
+  CONSTRAINT chk_accounts_balance CHECK (balance >= 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Transactional outbox: written in the same transaction as the business change, drained in id
+-- order by the relay, which deletes a row only after the broker acknowledged it.
+CREATE TABLE IF NOT EXISTS outbox (
+  id          BIGINT       NOT NULL AUTO_INCREMENT,
+  event_id    CHAR(36)     NOT NULL,
+  event_type  VARCHAR(64)  NOT NULL,
+  order_id    VARCHAR(64)  NOT NULL,
+  envelope    MEDIUMTEXT   NOT NULL,
+  traceparent VARCHAR(64)  NULL,
+  created_at  DATETIME(6)  NOT NULL,
+  PRIMARY KEY (id),
+  UNIQUE KEY uq_outbox_event (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Inbox: ids of events already applied here; inserted in the same transaction as their effect.
+CREATE TABLE IF NOT EXISTS inbox (
+  event_id     CHAR(36)    NOT NULL,
+  event_type   VARCHAR(64) NOT NULL,
+  processed_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+CREATE USER IF NOT EXISTS 'payment_svc'@'%' IDENTIFIED BY 'payment_pw';
+GRANT SELECT, INSERT, UPDATE, DELETE ON payment_db.* TO 'payment_svc'@'%';

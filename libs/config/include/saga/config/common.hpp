@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "saga/config/env.hpp"
+
+namespace saga::config {
+
+struct DbConfig {
+  std::string host;
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string name;
+  int pool_size = 8;
+  std::chrono::seconds connect_timeout{5};
+};
+
+struct KafkaConfig {
+  std::string bootstrap;
+  int partitions = 12;
+  int linger_ms = 2;
+};
+
+struct HttpConfig {
+  std::string bind = "0.0.0.0";
+  int port = 8080;
+  int io_threads = 1;
+  int worker_threads = 8;
+};
+
+/// Defaults that differ between services (port, database account).
+struct ServiceDefaults {
+  std::string service;
+  int http_port = 8080;
+  std::string db_user;
+  std::string db_password;
+  std::string db_name;
+};
+
+/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, ADMIN_TOKEN, LOG_LEVEL.
+struct CommonConfig {
+  std::string service;
+  HttpConfig http;
+  DbConfig db;
+  KafkaConfig kafka;
+  std::string admin_token;
+  std::string log_level = "info";
+
+  static CommonConfig Load(const Env& env, const ServiceDefaults& defaults);
+};
+
+}  // namespace saga::config

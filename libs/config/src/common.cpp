@@ -1,0 +1,38 @@
+#include "saga/config/common.hpp"
+
+#include <set>
+
+namespace saga::config {
+
+CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
+  CommonConfig c;
+  c.service = d.service;
+  c.http.bind = env.String("HTTP_BIND", "0.0.0.0");
+  c.http.port = static_cast<int>(env.Int("HTTP_PORT", d.http_port, 1, 65535));
+  c.http.io_threads = static_cast<int>(env.Int("HTTP_IO_THREADS", 1, 1, 64));
+  c.http.worker_threads = static_cast<int>(env.Int("HTTP_WORKER_THREADS", 8, 1, 256));
+
+  c.db.host = env.String("DB_HOST", "127.0.0.1");
+  c.db.port = static_cast<int>(env.Int("DB_PORT", 3307, 1, 65535));
+  c.db.user = env.String("DB_USER", d.db_user);
+  c.db.password = env.String("DB_PASSWORD", d.db_password);
+  c.db.name = env.String("DB_NAME", d.db_name);
+  c.db.pool_size = static_cast<int>(env.Int("DB_POOL_SIZE", 8, 1, 512));
+  c.db.connect_timeout = std::chrono::seconds(env.Int("DB_CONNECT_TIMEOUT_S", 5, 1, 300));
+
+  c.kafka.bootstrap = env.String("KAFKA_BOOTSTRAP", "127.0.0.1:9092");
+  c.kafka.partitions = static_cast<int>(env.Int("KAFKA_PARTITIONS", 12, 1, 1024));
+  c.kafka.linger_ms = static_cast<int>(env.Int("KAFKA_LINGER_MS", 2, 0, 1000));
+
+  c.admin_token = env.String("ADMIN_TOKEN", "");
+  c.log_level = env.String("LOG_LEVEL", "info");
+  static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
+  if (!kLevels.contains(c.log_level)) {
+    throw ConfigError("LOG_LEVEL='" + c.log_level +
+                      "' is not one of trace, debug, info, warn, error, off");
+  }
+  if (c.db.user.empty()) throw ConfigError("DB_USER must be set");
+  return c;
+}
+
+}  // namespace saga::config

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace saga::contracts {
+
+/// Thrown when a message does not match its contract (a DLQ case for consumers).
+class ContractError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Names of the saga topics; a topic carries the event type of the same name.
+namespace topics {
+inline constexpr const char* kOrderCreated = "order.created";
+inline constexpr const char* kStockReserved = "stock.reserved";
+inline constexpr const char* kStockRejected = "stock.rejected";
+inline constexpr const char* kPaymentCompleted = "payment.completed";
+inline constexpr const char* kPaymentFailed = "payment.failed";
+inline constexpr const char* kStockReleased = "stock.released";
+inline constexpr const char* kOrderCompleted = "order.completed";
+inline constexpr const char* kOrderCancelled = "order.cancelled";
+}  // namespace topics
+
+/// The JSON value of every Kafka message (see proto-json/envelope.schema.json).
+struct Envelope {
+  std::string event_id;
+  std::string event_type;
+  int schema_version = 1;
+  std::string order_id;
+  std::string occurred_at;
+  std::optional<std::string> causation_id;
+  nlohmann::json payload = nlohmann::json::object();
+
+  /// A new envelope with a fresh eventId and the current time.
+  static Envelope New(std::string event_type, std::string order_id, nlohmann::json payload,
+                      std::optional<std::string> causation_id = std::nullopt);
+  /// Parses and checks the required fields; throws ContractError naming what is wrong.
+  static Envelope Parse(std::string_view json_text);
+  std::string Serialize() const;
+};
+
+void to_json(nlohmann::json& j, const Envelope& e);
+void from_json(const nlohmann::json& j, Envelope& e);
+
+}  // namespace saga::contracts

@@ -1,0 +1,35 @@
+#include "saga/db/error.hpp"
+
+#include <cppconn/exception.h>
+
+namespace saga::db {
+
+Error::Error(std::string message, int code, std::string sql_state)
+    : std::runtime_error(std::move(message)), code_(code), sql_state_(std::move(sql_state)) {}
+
+Error Error::From(const sql::SQLException& e) {
+  return Error(std::string("database error ") + std::to_string(e.getErrorCode()) + " (" +
+                   e.getSQLState() + "): " + e.what(),
+               e.getErrorCode(), e.getSQLState());
+}
+
+bool Error::IsConnectionLost() const {
+  switch (code_) {
+    case 1053:  // server shutdown in progress
+    case 1927:  // connection was killed (MariaDB)
+    case 2002:  // can't connect (socket)
+    case 2003:  // can't connect (TCP)
+    case 2006:  // server has gone away
+    case 2013:  // lost connection during query
+    case 2055:  // lost connection at reading ...
+    case 4031:  // disconnected by the server because of inactivity
+    case -1:    // pool could not provide a connection
+      return true;
+    default:
+      return sql_state_.rfind("08", 0) == 0;  // connection exception class
+  }
+}
+
+bool Error::IsTransient() const { return code_ == 1213 || code_ == 1205; }
+
+}  // namespace saga::db

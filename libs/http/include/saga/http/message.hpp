@@ -1,0 +1,70 @@
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace saga::http {
+
+using RawRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using PathParams = std::map<std::string, std::string, std::less<>>;
+
+/// A failure the client caused or should see; the server turns it into
+/// `{"error":{"code","message","field"}}` with this status. Anything else becomes a logged 500.
+class HttpError : public std::runtime_error {
+ public:
+  HttpError(int status, std::string code, std::string message, std::string field = {});
+  int Status() const { return status_; }
+  const std::string& Code() const { return code_; }
+  const std::string& Field() const { return field_; }
+
+ private:
+  int status_;
+  std::string code_;
+  std::string field_;
+};
+
+/// 400 VALIDATION_FAILED naming the offending field.
+HttpError ValidationFailed(std::string field, std::string message);
+
+/// What a handler sees: the request plus route parameters and the trace context.
+class Request {
+ public:
+  Request(const RawRequest& raw, PathParams params, std::string traceparent);
+
+  std::string_view Method() const;
+  std::string_view Path() const;
+  std::optional<std::string> Header(std::string_view name) const;
+  std::optional<std::string> Query(std::string_view name) const;
+  const std::string& Param(std::string_view name) const;
+  const std::string& Body() const { return raw_.body(); }
+  /// The W3C traceparent for this request (continued from the client's, or new).
+  const std::string& Traceparent() const { return traceparent_; }
+  /// The body as JSON: 415 unless Content-Type is application/json, 400 INVALID_JSON if unparsable.
+  nlohmann::json Json() const;
+
+ private:
+  const RawRequest& raw_;
+  PathParams params_;
+  std::string traceparent_;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static Response Json(int status, const nlohmann::json& body);
+  static Response Error(int status, const std::string& code, const std::string& message,
+                        const std::string& field = {});
+};
+
+}  // namespace saga::http

@@ -1,0 +1,90 @@
+#include "saga/http/message.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+namespace saga::http {
+
+HttpError::HttpError(int status, std::string code, std::string message, std::string field)
+    : std::runtime_error(std::move(message)),
+      status_(status),
+      code_(std::move(code)),
+      field_(std::move(field)) {}
+
+HttpError ValidationFailed(std::string field, std::string message) {
+  return HttpError(400, "VALIDATION_FAILED", std::move(message), std::move(field));
+}
+
+Request::Request(const RawRequest& raw, PathParams params, std::string traceparent)
+    : raw_(raw), params_(std::move(params)), traceparent_(std::move(traceparent)) {}
+
+std::string_view Request::Method() const {
+  const auto m = raw_.method_string();
+  return {m.data(), m.size()};
+}
+
+std::string_view Request::Path() const {
+  const auto t = raw_.target();
+  const std::string_view target(t.data(), t.size());
+  return target.substr(0, target.find('?'));
+}
+
+std::optional<std::string> Request::Header(std::string_view name) const {
+  const auto it = raw_.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == raw_.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
+std::optional<std::string> Request::Query(std::string_view name) const {
+  const auto t = raw_.target();
+  const std::string_view target(t.data(), t.size());
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return eq == std::string_view::npos ? std::string() : std::string(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
+const std::string& Request::Param(std::string_view name) const {
+  const auto it = params_.find(name);
+  if (it == params_.end()) throw std::logic_error("route has no parameter " + std::string(name));
+  return it->second;
+}
+
+nlohmann::json Request::Json() const {
+  const auto ct = Header("Content-Type").value_or("");
+  std::string media = ct.substr(0, ct.find(';'));
+  while (!media.empty() && media.back() == ' ') media.pop_back();
+  for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (media != "application/json") {
+    throw HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
+                    "Content-Type must be application/json, got '" + ct + "'");
+  }
+  auto j = nlohmann::json::parse(raw_.body(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw HttpError(400, "INVALID_JSON", "request body is not valid JSON");
+  return j;
+}
+
+Response Response::Json(int status, const nlohmann::json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response Response::Error(int status, const std::string& code, const std::string& message,
+                         const std::string& field) {
+  nlohmann::json err{{"code", code}, {"message", message}};
+  if (!field.empty()) err["field"] = field;
+  return Json(status, nlohmann::json{{"error", err}});
+}
+
+}  // namespace saga::http

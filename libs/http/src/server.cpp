@@ -1,0 +1,227 @@
+#include "saga/http/server.hpp"
+
+// Asio's awaitable.hpp in Boost 1.74 uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "saga/contracts/trace.hpp"
+#include "saga/log/log.hpp"
+
+namespace saga::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+struct Server::Impl {
+  ServerOptions options;
+  Router router;
+  metrics::Registry& registry;
+  metrics::HttpMetrics http_metrics;
+  ReadinessCheck ready;
+  asio::io_context io;
+  std::unique_ptr<asio::thread_pool> workers;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::vector<std::thread> io_threads;
+  int bound_port = 0;
+  bool running = false;
+
+  Impl(ServerOptions o, Router r, metrics::Registry& reg, ReadinessCheck rd)
+      : options(std::move(o)),
+        router(std::move(r)),
+        registry(reg),
+        http_metrics(reg),
+        ready(std::move(rd)),
+        io(std::max(1, options.io_threads)) {
+    MountBuiltins();
+  }
+
+  void MountBuiltins() {
+    router.Add("GET", "/health/live",
+               [](const Request&) { return Response::Json(200, {{"status", "UP"}}); });
+    router.Add("GET", "/health/ready", [this](const Request&) {
+      const auto checks = ready ? ready() : std::map<std::string, bool>{};
+      bool all = true;
+      nlohmann::json body{{"checks", nlohmann::json::object()}};
+      for (const auto& [name, ok] : checks) {
+        body["checks"][name] = ok ? "UP" : "DOWN";
+        all = all && ok;
+      }
+      body["status"] = all ? "UP" : "DOWN";
+      return Response::Json(all ? 200 : 503, body);
+    });
+    router.Add("GET", "/metrics", [this](const Request&) {
+      Response r;
+      r.body = registry.Serialize();
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      return r;
+    });
+  }
+
+  // Runs on a worker thread: route, call the handler, translate exceptions (the one place).
+  Response Dispatch(const RawRequest& raw, std::string& route_label) {
+    const auto tp_it = raw.find("traceparent");
+    const std::string traceparent =
+        contracts::ContinueTrace(tp_it == raw.end() ? std::string() : std::string(tp_it->value()));
+    const auto target = raw.target();
+    std::string_view path(target.data(), target.size());
+    path = path.substr(0, path.find('?'));
+    const auto method = raw.method_string();
+    auto match = router.Find(std::string_view(method.data(), method.size()), path);
+    Response res;
+    if (match.route == nullptr) {
+      route_label = "unmatched";
+      res = match.path_known
+                ? Response::Error(405, "METHOD_NOT_ALLOWED", "method not allowed on this path")
+                : Response::Error(404, "NOT_FOUND", "no route for " + std::string(path));
+    } else {
+      route_label = match.route->pattern;
+      try {
+        Request req(raw, std::move(match.params), traceparent);
+        res = match.route->handler(req);
+      } catch (const HttpError& e) {
+        res = Response::Error(e.Status(), e.Code(), e.what(), e.Field());
+      } catch (const std::exception& e) {
+        log::Error("unhandled error in handler",
+                   {{"route", route_label}, {"error", e.what()}, {"traceparent", traceparent}});
+        res = Response::Error(500, "INTERNAL", "internal error");
+      }
+    }
+    res.headers.emplace_back("traceparent", traceparent);
+    return res;
+  }
+
+  static bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version,
+                                                     bool keep_alive) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(r.status), version};
+    out.set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) out.set(k, v);
+    out.body() = std::move(r.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    return out;
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.socket().set_option(tcp::no_delay(true));
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      stream.expires_after(options.read_timeout);
+      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::connection_reset || ec == asio::error::eof ||
+          ec == asio::error::operation_aborted) {
+        break;
+      }
+      if (ec) {
+        // The request could not be read whole: answer, then close (the rest is unread).
+        Response err = ec == bhttp::error::body_limit
+                           ? Response::Error(413, "PAYLOAD_TOO_LARGE",
+                                             "request body exceeds " +
+                                                 std::to_string(options.body_limit) + " bytes")
+                       : ec == bhttp::error::header_limit
+                           ? Response::Error(431, "HEADERS_TOO_LARGE", "request headers too large")
+                           : Response::Error(400, "BAD_REQUEST", "malformed HTTP request");
+        const int status = err.status;
+        auto out = ToBeast(std::move(err), 11, false);
+        stream.expires_after(options.read_timeout);
+        co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+        http_metrics.Observe("unmatched", "UNKNOWN", status, 0.0);
+        break;
+      }
+      RawRequest req = parser.release();
+      const auto started = std::chrono::steady_clock::now();
+      std::string route_label;
+      // Hop to the worker pool for the handler; resume here on the I/O thread afterwards.
+      Response res = co_await asio::co_spawn(
+          *workers,
+          [this, &req, &route_label]() -> asio::awaitable<Response> {
+            co_return Dispatch(req, route_label);
+          },
+          asio::use_awaitable);
+      const bool keep_alive = req.keep_alive();
+      const int status = res.status;
+      auto out = ToBeast(std::move(res), req.version(), keep_alive);
+      stream.expires_after(options.read_timeout);
+      co_await bhttp::async_write(stream, out, asio::redirect_error(asio::use_awaitable, ec));
+      const double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const auto m = req.method_string();
+      http_metrics.Observe(route_label, std::string(m.data(), m.size()), status, secs);
+      if (ec || !keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  asio::awaitable<void> Listen() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec) {
+        log::Warn("accept failed", {{"error", ec.message()}});
+        continue;
+      }
+      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+Server::Server(ServerOptions options, Router router, metrics::Registry& registry,
+               ReadinessCheck ready)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), registry,
+                                   std::move(ready))) {}
+
+Server::~Server() { Stop(); }
+
+void Server::Start() {
+  auto& i = *impl_;
+  const auto address = asio::ip::make_address(i.options.bind);
+  i.acceptor = std::make_unique<tcp::acceptor>(i.io);
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(i.options.port));
+  i.acceptor->open(endpoint.protocol());
+  i.acceptor->set_option(asio::socket_base::reuse_address(true));
+  i.acceptor->bind(endpoint);
+  i.acceptor->listen(asio::socket_base::max_listen_connections);
+  i.bound_port = i.acceptor->local_endpoint().port();
+  i.workers = std::make_unique<asio::thread_pool>(std::max(1, i.options.worker_threads));
+  asio::co_spawn(i.io, i.Listen(), asio::detached);
+  for (int t = 0; t < std::max(1, i.options.io_threads); ++t) {
+    i.io_threads.emplace_back([&i] { i.io.run(); });
+  }
+  i.running = true;
+}
+
+void Server::Stop() {
+  auto& i = *impl_;
+  if (!i.running) return;
+  i.running = false;
+  i.io.stop();
+  for (auto& t : i.io_threads) t.join();
+  i.io_threads.clear();
+  i.workers->join();  // running handlers finish; their results are dropped with the sessions
+  beast::error_code ec;
+  i.acceptor->close(ec);
+}
+
+int Server::Port() const { return impl_->bound_port; }
+
+}  // namespace saga::http

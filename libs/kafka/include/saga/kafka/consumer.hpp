@@ -1,0 +1,48 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "saga/kafka/message.hpp"
+
+namespace saga::kafka {
+
+struct ConsumerOptions {
+  std::string bootstrap;
+  std::string group_id;
+  std::vector<std::string> topics;
+  std::size_t max_batch = 500;
+  std::chrono::milliseconds poll_wait{100};
+  Properties extra;
+};
+
+using BatchHandler = std::function<void(const std::vector<InMessage>&)>;
+
+/// Consumer-group member with manual commits: a batch's offsets are committed only after the
+/// handler returned without throwing. On a throw the batch is rewound and delivered again.
+class Consumer {
+ public:
+  explicit Consumer(const ConsumerOptions& options);
+  ~Consumer();
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  /// Up to max_batch messages: waits up to poll_wait for the first, then takes what is ready.
+  std::vector<InMessage> Poll();
+  /// Commits (synchronously) the offset after the last message of each partition in `batch`.
+  void Commit(const std::vector<InMessage>& batch);
+  /// Seeks each partition in `batch` back to its first message there.
+  void Rewind(const std::vector<InMessage>& batch);
+  /// Poll, handle, commit until `stop` is set. Handler failures rewind and back off.
+  void Run(const BatchHandler& handler, const std::atomic<bool>& stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace saga::kafka

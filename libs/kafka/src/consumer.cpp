@@ -1,0 +1,135 @@
+#include "saga/kafka/consumer.hpp"
+
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "conf.hpp"
+#include "saga/log/log.hpp"
+
+namespace saga::kafka {
+namespace {
+
+using PartitionKey = std::pair<std::string, std::int32_t>;
+
+struct TopicPartitions {
+  std::vector<RdKafka::TopicPartition*> list;
+  ~TopicPartitions() { RdKafka::TopicPartition::destroy(list); }
+};
+
+}  // namespace
+
+struct Consumer::Impl {
+  ConsumerOptions options;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer;
+};
+
+Consumer::Consumer(const ConsumerOptions& o) : impl_(std::make_unique<Impl>()) {
+  impl_->options = o;
+  Properties props{
+      {"bootstrap.servers", o.bootstrap},
+      {"group.id", o.group_id},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"fetch.wait.max.ms", "10"},
+      {"log_level", "4"},
+  };
+  for (const auto& [k, v] : o.extra) props[k] = v;
+  auto conf = detail::MakeConf(props);
+  std::string err;
+  impl_->consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
+  if (!impl_->consumer) throw KafkaError("cannot create consumer: " + err);
+  const auto rc = impl_->consumer->subscribe(o.topics);
+  if (rc != RdKafka::ERR_NO_ERROR) throw KafkaError("subscribe failed: " + RdKafka::err2str(rc));
+}
+
+Consumer::~Consumer() {
+  if (impl_ && impl_->consumer) impl_->consumer->close();
+}
+
+std::vector<InMessage> Consumer::Poll() {
+  std::vector<InMessage> batch;
+  auto wait = static_cast<int>(impl_->options.poll_wait.count());
+  while (batch.size() < impl_->options.max_batch) {
+    std::unique_ptr<RdKafka::Message> msg(impl_->consumer->consume(wait));
+    wait = 0;
+    if (msg->err() == RdKafka::ERR__TIMED_OUT || msg->err() == RdKafka::ERR__PARTITION_EOF) break;
+    if (msg->err() != RdKafka::ERR_NO_ERROR) {
+      log::Warn("kafka consume error", {{"error", msg->errstr()}});
+      break;
+    }
+    InMessage in;
+    in.topic = msg->topic_name();
+    in.partition = msg->partition();
+    in.offset = msg->offset();
+    if (msg->key() != nullptr) in.key = *msg->key();
+    in.value.assign(static_cast<const char*>(msg->payload()), msg->len());
+    if (const RdKafka::Headers* hs = msg->headers()) {
+      for (const auto& h : hs->get_all()) {
+        in.headers.push_back(Header{h.key(), std::string(static_cast<const char*>(h.value()),
+                                                         h.value_size())});
+      }
+    }
+    batch.push_back(std::move(in));
+  }
+  return batch;
+}
+
+void Consumer::Commit(const std::vector<InMessage>& batch) {
+  std::map<PartitionKey, std::int64_t> next;
+  for (const auto& m : batch) {
+    auto& n = next[{m.topic, m.partition}];
+    n = std::max(n, m.offset + 1);
+  }
+  TopicPartitions tps;
+  for (const auto& [tp, offset] : next) {
+    tps.list.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+  }
+  const auto rc = impl_->consumer->commitSync(tps.list);
+  if (rc != RdKafka::ERR_NO_ERROR) throw KafkaError("offset commit failed: " + RdKafka::err2str(rc));
+}
+
+void Consumer::Rewind(const std::vector<InMessage>& batch) {
+  std::map<PartitionKey, std::int64_t> first;
+  for (const auto& m : batch) {
+    auto [it, inserted] = first.try_emplace({m.topic, m.partition}, m.offset);
+    if (!inserted) it->second = std::min(it->second, m.offset);
+  }
+  for (const auto& [tp, offset] : first) {
+    std::unique_ptr<RdKafka::TopicPartition> p(
+        RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+    const auto rc = impl_->consumer->seek(*p, 5000);
+    if (rc != RdKafka::ERR_NO_ERROR) {
+      log::Warn("seek failed", {{"topic", tp.first}, {"partition", tp.second},
+                                {"error", RdKafka::err2str(rc)}});
+    }
+  }
+}
+
+void Consumer::Run(const BatchHandler& handler, const std::atomic<bool>& stop) {
+  int failures = 0;
+  while (!stop.load()) {
+    auto batch = Poll();
+    if (batch.empty()) continue;
+    try {
+      handler(batch);
+    } catch (const std::exception& e) {
+      ++failures;
+      log::Warn("batch handler failed; will redeliver",
+                {{"error", e.what()}, {"messages", batch.size()}, {"failures", failures}});
+      Rewind(batch);
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2000, 50 << std::min(failures, 6))));
+      continue;
+    }
+    failures = 0;
+    try {
+      Commit(batch);
+    } catch (const KafkaError& e) {
+      // Effects are already committed with their inbox rows: redelivery is harmless.
+      log::Warn("offset commit failed; messages may be redelivered", {{"error", e.what()}});
+    }
+  }
+}
+
+}  // namespace saga::kafka

@@ -1,0 +1,78 @@
+#include "saga/order/http_api.hpp"
+
+#include "saga/contracts/ids.hpp"
+#include "saga/db/error.hpp"
+
+namespace saga::order {
+namespace {
+
+// The order service's translation of domain and database errors into HTTP errors.
+template <typename F>
+auto Translate(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const ValidationError& e) {
+    throw http::ValidationFailed(e.Field(), e.what());
+  } catch (const IdempotencyConflict& e) {
+    throw http::HttpError(422, "IDEMPOTENCY_KEY_REUSED", e.what(), "Idempotency-Key");
+  } catch (const db::Error& e) {
+    if (e.IsRetryable()) {
+      throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable, retry later");
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const OrderView& v) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& i : v.items) items.push_back(i);
+  return {{"orderId", v.order_id},
+          {"userId", v.user_id.value},
+          {"status", v.status},
+          {"reason", v.reason ? nlohmann::json(*v.reason) : nlohmann::json()},
+          {"couponId", v.coupon_id ? nlohmann::json(*v.coupon_id) : nlohmann::json()},
+          {"items", items},
+          {"createdAt", v.created_at},
+          {"updatedAt", v.updated_at}};
+}
+
+http::Router MakeRouter(OrderService& service, metrics::Registry& registry) {
+  auto& placed = prometheus::BuildCounter()
+                     .Name("orders_placed_total")
+                     .Help("POST /orders outcomes: created or replayed (same Idempotency-Key)")
+                     .Register(registry.Raw());
+  auto& created = placed.Add({{"result", "created"}});
+  auto& replayed = placed.Add({{"result", "replayed"}});
+
+  http::Router router;
+  router.Add("POST", "/orders", [&service, &created, &replayed](const http::Request& req) {
+    return Translate([&] {
+      const auto body = req.Json();
+      const auto cmd = ParsePlaceOrder(body);
+      auto key = req.Header("Idempotency-Key");
+      if (key) ValidateIdempotencyKey(*key);
+      const auto result = service.Place(cmd, key, req.Traceparent());
+      (result.replayed ? replayed : created).Increment();
+      auto res = http::Response::Json(202, {{"orderId", result.order_id},
+                                           {"status", "PENDING"},
+                                           {"sagaUrl", "/sagas/" + result.order_id}});
+      res.headers.emplace_back("Location", "/orders/" + result.order_id);
+      if (result.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+      return res;
+    });
+  });
+  router.Add("GET", "/orders/{orderId}", [&service](const http::Request& req) {
+    return Translate([&] {
+      const auto& id = req.Param("orderId");
+      std::optional<OrderView> view;
+      if (contracts::IsUuid(id)) view = service.Get(id);
+      if (!view) throw http::HttpError(404, "ORDER_NOT_FOUND", "no order " + id, "orderId");
+      return http::Response::Json(200, ToJson(*view));
+    });
+  });
+  return router;
+}
+
+}  // namespace saga::order

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "saga/config/common.hpp"
+#include "saga/runtime/runtime.hpp"
+
+namespace saga::relay {
+
+struct RelayConfig {
+  config::CommonConfig common;
+  std::vector<std::string> schemas;
+  int batch_size = 500;
+  int idle_max_ms = 20;
+  int lock_retry_ms = 1000;
+  int message_timeout_ms = 10000;
+  bool crash_after_publish = false;
+
+  /// RELAY_SCHEMAS, RELAY_BATCH_SIZE, RELAY_IDLE_MAX_MS, RELAY_LOCK_RETRY_MS,
+  /// RELAY_MESSAGE_TIMEOUT_MS, RELAY_FAILPOINT plus the common settings.
+  static RelayConfig Load(const config::Env& env);
+};
+
+/// Starts one worker thread per schema and the HTTP server (health, metrics).
+void Start(const config::Env& env, runtime::StopStack& stops);
+
+}  // namespace saga::relay

@@ -1,0 +1,92 @@
+#include "saga/relay/app.hpp"
+
+#include <memory>
+#include <regex>
+#include <thread>
+
+#include "saga/http/server.hpp"
+#include "saga/log/log.hpp"
+#include "saga/relay/relay_worker.hpp"
+
+namespace saga::relay {
+
+RelayConfig RelayConfig::Load(const config::Env& env) {
+  RelayConfig c;
+  c.common = config::CommonConfig::Load(
+      env, {.service = "relay", .http_port = 8084, .db_user = "relay", .db_password = "relay_pw",
+            .db_name = ""});
+  c.schemas = env.List("RELAY_SCHEMAS", "order_db,stock_db,payment_db,completion_db");
+  static const std::regex kIdentifier("[A-Za-z0-9_]{1,64}");
+  if (c.schemas.empty()) throw config::ConfigError("RELAY_SCHEMAS must name at least one schema");
+  for (const auto& s : c.schemas) {
+    if (!std::regex_match(s, kIdentifier)) {
+      throw config::ConfigError("RELAY_SCHEMAS entry '" + s + "' is not a plain schema name");
+    }
+  }
+  c.batch_size = static_cast<int>(env.Int("RELAY_BATCH_SIZE", 500, 1, 10000));
+  c.idle_max_ms = static_cast<int>(env.Int("RELAY_IDLE_MAX_MS", 20, 1, 60000));
+  c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", 1000, 10, 600000));
+  c.message_timeout_ms = static_cast<int>(env.Int("RELAY_MESSAGE_TIMEOUT_MS", 10000, 100, 600000));
+  const auto failpoint = env.String("RELAY_FAILPOINT", "");
+  if (!failpoint.empty() && failpoint != "after_publish") {
+    throw config::ConfigError("RELAY_FAILPOINT='" + failpoint + "' is not 'after_publish'");
+  }
+  c.crash_after_publish = failpoint == "after_publish";
+  return c;
+}
+
+void Start(const config::Env& env, runtime::StopStack& stops) {
+  const auto cfg = RelayConfig::Load(env);
+  auto registry = std::make_shared<metrics::Registry>();
+  auto relay_metrics = std::make_shared<RelayMetrics>(*registry);
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  auto workers = std::make_shared<std::vector<std::unique_ptr<RelayWorker>>>();
+  for (const auto& schema : cfg.schemas) {
+    workers->push_back(std::make_unique<RelayWorker>(
+        RelayOptions{.schema = schema,
+                     .batch_size = static_cast<std::size_t>(cfg.batch_size),
+                     .idle_max = std::chrono::milliseconds(cfg.idle_max_ms),
+                     .lock_retry = std::chrono::milliseconds(cfg.lock_retry_ms),
+                     .crash_after_publish = cfg.crash_after_publish},
+        db::Options{.host = cfg.common.db.host,
+                    .port = cfg.common.db.port,
+                    .user = cfg.common.db.user,
+                    .password = cfg.common.db.password,
+                    .database = cfg.common.db.name,
+                    .pool_size = 1,
+                    .connect_timeout = cfg.common.db.connect_timeout},
+        kafka::ProducerOptions{.bootstrap = cfg.common.kafka.bootstrap,
+                               .client_id = "relay-" + schema,
+                               .linger_ms = cfg.common.kafka.linger_ms,
+                               .message_timeout_ms = cfg.message_timeout_ms,
+                               .extra = {}},
+        *relay_metrics));
+  }
+  stops.Push("metrics", [registry, relay_metrics] {});
+  auto threads = std::make_shared<std::vector<std::thread>>();
+  for (auto& w : *workers) {
+    threads->emplace_back([worker = w.get(), stop] { worker->Run(*stop); });
+  }
+  stops.Push("relay workers", [workers, threads, stop] {
+    stop->store(true);
+    for (auto& t : *threads) t.join();
+  });
+  auto server = std::make_shared<http::Server>(
+      http::ServerOptions{.bind = cfg.common.http.bind,
+                          .port = cfg.common.http.port,
+                          .io_threads = 1,
+                          .worker_threads = 2},
+      http::Router{}, *registry, [workers] {
+        std::map<std::string, bool> checks;
+        for (const auto& w : *workers) {
+          checks["database:" + w->Schema()] = w->DatabaseOk();
+          checks["kafka:" + w->Schema()] = w->KafkaOk();
+        }
+        return checks;
+      });
+  server->Start();
+  stops.Push("http server", [server] { server->Stop(); });
+  log::Info("relay started", {{"schemas", cfg.schemas}, {"port", server->Port()}});
+}
+
+}  // namespace saga::relay

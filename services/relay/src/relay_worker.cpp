@@ -1,0 +1,210 @@
+#include "saga/relay/relay_worker.hpp"
+
+#include <cppconn/resultset.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "saga/log/log.hpp"
+
+namespace saga::relay {
+namespace {
+
+std::string Table(const std::string& schema) { return "`" + schema + "`.outbox"; }
+
+}  // namespace
+
+RelayMetrics::RelayMetrics(metrics::Registry& r)
+    : backlog(prometheus::BuildGauge()
+                  .Name("relay_outbox_backlog")
+                  .Help("Unpublished outbox rows (sampled by the lock holder)")
+                  .Register(r.Raw())),
+      oldest_age(prometheus::BuildGauge()
+                     .Name("relay_outbox_oldest_age_seconds")
+                     .Help("Age of the oldest unpublished outbox row (0 when empty)")
+                     .Register(r.Raw())),
+      leader(prometheus::BuildGauge()
+                 .Name("relay_leader")
+                 .Help("1 if this relay holds the schema's publish lock")
+                 .Register(r.Raw())),
+      published(prometheus::BuildCounter()
+                    .Name("relay_published_total")
+                    .Help("Outbox rows published, acknowledged and deleted")
+                    .Register(r.Raw())),
+      failures(prometheus::BuildCounter()
+                   .Name("relay_failures_total")
+                   .Help("Relay passes that failed (database or broker), by kind")
+                   .Register(r.Raw())),
+      batch_seconds(prometheus::BuildHistogram()
+                        .Name("relay_batch_duration_seconds")
+                        .Help("Time to read, publish, await acks and delete one batch")
+                        .Register(r.Raw())) {}
+
+RelayWorker::RelayWorker(RelayOptions options, db::Options db, kafka::ProducerOptions kafka,
+                         RelayMetrics& metrics)
+    : options_(std::move(options)),
+      db_options_(std::move(db)),
+      producer_(kafka),
+      metrics_(metrics) {
+  const auto table = Table(options_.schema);
+  select_sql_ = "SELECT id, event_id, event_type, order_id, envelope, COALESCE(traceparent, '') FROM " +
+                table + " ORDER BY id LIMIT ?";
+  delete_prefix_ = "DELETE FROM " + table + " WHERE id IN (";
+  stats_sql_ =
+      "SELECT COUNT(*), COALESCE(TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(6)), 0) "
+      "FROM " + table;
+}
+
+RelayWorker::~RelayWorker() { DropConnection(); }
+
+void RelayWorker::DropConnection() {
+  conn_.reset();  // closing the session releases the named lock
+  leading_ = false;
+  metrics_.leader.Add({{"schema", options_.schema}}).Set(0);
+}
+
+bool RelayWorker::TryLead() {
+  if (leading_) return true;
+  try {
+    if (!conn_) conn_ = std::make_unique<db::Connection>(db_options_);
+    db_ok_ = true;
+    const bool got = db::detail::Translate(conn_.get(), [&] {
+      auto& st = conn_->Prepare("SELECT GET_LOCK(?, 0)");
+      st.setString(1, "outbox_relay." + options_.schema);
+      std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+      const bool ok = rs->next() && !rs->isNull(1) && rs->getInt(1) == 1;
+      conn_->Commit();
+      return ok;
+    });
+    leading_ = got;
+    metrics_.leader.Add({{"schema", options_.schema}}).Set(got ? 1 : 0);
+    if (got) log::Info("relay holds the publish lock", {{"schema", options_.schema}});
+    return got;
+  } catch (const db::Error& e) {
+    db_ok_ = false;
+    log::Warn("relay cannot reach its database", {{"schema", options_.schema}, {"error", e.what()}});
+    DropConnection();
+    return false;
+  }
+}
+
+void RelayWorker::UpdateStats() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_stats_) return;
+  next_stats_ = now + options_.stats_interval;
+  auto rs = conn_->Query(stats_sql_);
+  if (rs->next()) {
+    metrics_.backlog.Add({{"schema", options_.schema}}).Set(static_cast<double>(rs->getInt64(1)));
+    metrics_.oldest_age.Add({{"schema", options_.schema}})
+        .Set(static_cast<double>(rs->getInt64(2)) / 1e6);
+  }
+  conn_->Commit();
+}
+
+std::size_t RelayWorker::PublishOnce() {
+  if (!TryLead()) return 0;
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::int64_t> ids;
+  std::vector<kafka::OutMessage> messages;
+  try {
+    db::detail::Translate(conn_.get(), [&] {
+      UpdateStats();
+      auto& st = conn_->Prepare(select_sql_);
+      st.setUInt64(1, options_.batch_size);
+      std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+      while (rs->next()) {
+        ids.push_back(rs->getInt64(1));
+        kafka::OutMessage m;
+        m.topic = rs->getString(3).asStdString();
+        m.key = rs->getString(4).asStdString();
+        m.value = rs->getString(5).asStdString();
+        m.headers = {{"event-type", m.topic},
+                     {"event-id", rs->getString(2).asStdString()},
+                     {"traceparent", rs->getString(6).asStdString()}};
+        messages.push_back(std::move(m));
+      }
+      conn_->Commit();
+    });
+  } catch (const db::Error& e) {
+    db_ok_ = false;
+    metrics_.failures.Add({{"schema", options_.schema}, {"kind", "database"}}).Increment();
+    DropConnection();
+    throw;
+  }
+  if (ids.empty()) return 0;
+
+  const auto results = producer_.SendAndWait(messages);
+  std::string delete_sql = delete_prefix_;
+  std::size_t acked = 0;
+  std::string first_error;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok) {
+      if (first_error.empty()) first_error = results[i].error;
+      continue;
+    }
+    delete_sql += (acked++ == 0 ? "" : ",") + std::to_string(ids[i]);
+  }
+  delete_sql += ")";
+  kafka_ok_ = first_error.empty();
+  if (options_.crash_after_publish && acked > 0) {
+    log::Warn("failpoint after_publish: exiting before delete", {{"schema", options_.schema}});
+    std::_Exit(86);
+  }
+  if (acked > 0) {
+    try {
+      db::detail::Translate(conn_.get(), [&] {
+        conn_->Execute(delete_sql);
+        conn_->Commit();
+      });
+    } catch (const db::Error& e) {
+      // Published but not deleted: they will be published again (consumers dedupe by eventId).
+      db_ok_ = false;
+      metrics_.failures.Add({{"schema", options_.schema}, {"kind", "database"}}).Increment();
+      DropConnection();
+      throw;
+    }
+    metrics_.published.Add({{"schema", options_.schema}}).Increment(static_cast<double>(acked));
+  }
+  metrics_.batch_seconds.Add({{"schema", options_.schema}}, metrics::LatencyBuckets())
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!first_error.empty()) {
+    metrics_.failures.Add({{"schema", options_.schema}, {"kind", "broker"}}).Increment();
+    throw kafka::KafkaError("broker did not acknowledge " + std::to_string(ids.size() - acked) +
+                            " of " + std::to_string(ids.size()) + " messages: " + first_error);
+  }
+  return acked;
+}
+
+void RelayWorker::Run(const std::atomic<bool>& stop) {
+  using std::chrono::milliseconds;
+  milliseconds idle{1};
+  milliseconds backoff{50};
+  while (!stop.load()) {
+    milliseconds sleep{0};
+    try {
+      if (!TryLead()) {
+        sleep = options_.lock_retry;
+      } else if (PublishOnce() > 0) {
+        idle = milliseconds{1};
+      } else {
+        sleep = idle;
+        idle = std::min(idle * 2, options_.idle_max);
+      }
+      backoff = milliseconds{50};
+    } catch (const std::exception& e) {
+      log::Warn("relay pass failed; backing off",
+                {{"schema", options_.schema}, {"error", e.what()}, {"backoffMs", backoff.count()}});
+      sleep = backoff;
+      backoff = std::min(backoff * 2, options_.error_backoff_max);
+    }
+    // Sleep in short slices so that a stop request is seen quickly.
+    const auto until = std::chrono::steady_clock::now() + sleep;
+    while (!stop.load() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          milliseconds{50}, until - std::chrono::steady_clock::now()));
+    }
+  }
+  DropConnection();
+}
+
+}  // namespace saga::relay
