@@ -44,10 +44,19 @@ saga_build() {
 
 saga_pidfile() { echo "$SAGA_RUN_DIR/pids/$1.pid"; }
 
+# True if PID runs. An exited child that its parent has not reaped yet (a zombie) counts as
+# stopped: when up's shell is gone, reaping is up to PID 1, which may take its time.
+saga_pid_running() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$state" != Z ]
+}
+
 saga_alive() {
   local f
   f=$(saga_pidfile "$1")
-  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+  [ -f "$f" ] && saga_pid_running "$(cat "$f")"
 }
 
 # saga_stop NAME: TERM, wait up to 15 s, then KILL.
@@ -56,13 +65,16 @@ saga_stop() {
   f=$(saga_pidfile "$1")
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if saga_pid_running "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
     for i in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
+      saga_pid_running "$pid" || break
+      sleep 0.05
     done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    if saga_pid_running "$pid"; then
+      saga_log "$1 did not stop on TERM within 7 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
   rm -f "$f"
 }

@@ -8,7 +8,7 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
   CommonConfig c;
   c.service = d.service;
   c.http.bind = env.String("HTTP_BIND", "0.0.0.0");
-  c.http.port = static_cast<int>(env.Int("HTTP_PORT", d.http_port, 1, 65535));
+  c.http.port = static_cast<int>(env.Int("HTTP_PORT", d.http_port, 0, 65535));
   c.http.io_threads = static_cast<int>(env.Int("HTTP_IO_THREADS", 1, 1, 64));
   c.http.worker_threads = static_cast<int>(env.Int("HTTP_WORKER_THREADS", 8, 1, 256));
 

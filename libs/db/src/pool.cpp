@@ -144,15 +144,22 @@ Pool::Lease Pool::Acquire() {
 }
 
 void Pool::Release(std::unique_ptr<Connection> conn) {
-  const bool broken = conn->Broken();
-  if (broken) conn.reset();  // closed outside the lock; a new one is made on demand
-  std::lock_guard lock(mu_);
-  if (broken) {
-    --open_;
-  } else {
-    idle_.push_back(std::move(conn));
+  std::vector<std::unique_ptr<Connection>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    if (conn->Broken()) {
+      // One lost connection usually means the server restarted: the idle ones are dead too.
+      // Drop them all so callers reconnect at once instead of failing once per connection.
+      dropped = std::move(idle_);
+      idle_.clear();
+      open_ -= static_cast<int>(dropped.size()) + 1;
+      dropped.push_back(std::move(conn));
+    } else {
+      idle_.push_back(std::move(conn));
+    }
   }
-  cv_.notify_one();
+  cv_.notify_all();
+  // `dropped` closes outside the lock; new connections are made on demand.
 }
 
 bool Pool::Ping() {

@@ -33,6 +33,10 @@ Consumer::Consumer(const ConsumerOptions& o) : impl_(std::make_unique<Impl>()) {
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
       {"fetch.wait.max.ms", "10"},
+      // A member that leaves is only rebalanced out after its session timeout on the
+      // development broker; 6 s (real Kafka's default minimum) keeps restarts quick.
+      {"session.timeout.ms", "6000"},
+      {"heartbeat.interval.ms", "1000"},
       {"log_level", "4"},
   };
   for (const auto& [k, v] : o.extra) props[k] = v;

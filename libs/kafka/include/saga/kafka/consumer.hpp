@@ -12,12 +12,12 @@
 namespace saga::kafka {
 
 struct ConsumerOptions {
-  std::string bootstrap;
-  std::string group_id;
-  std::vector<std::string> topics;
+  std::string bootstrap{};
+  std::string group_id{};
+  std::vector<std::string> topics{};
   std::size_t max_batch = 500;
   std::chrono::milliseconds poll_wait{100};
-  Properties extra;
+  Properties extra{};
 };
 
 using BatchHandler = std::function<void(const std::vector<InMessage>&)>;

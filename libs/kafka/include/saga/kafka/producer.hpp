@@ -10,12 +10,12 @@
 namespace saga::kafka {
 
 struct ProducerOptions {
-  std::string bootstrap;
+  std::string bootstrap{};
   std::string client_id = "saga";
   int linger_ms = 2;
   /// Upper bound for one message's delivery (including retries) before it is reported failed.
   int message_timeout_ms = 30000;
-  Properties extra;
+  Properties extra{};
 };
 
 struct DeliveryResult {

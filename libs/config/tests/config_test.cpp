@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "saga/config/common.hpp"
+#include "saga/config/env.hpp"
+
+using Vars = std::map<std::string, std::string>;
+using saga::config::CommonConfig;
+using saga::config::ConfigError;
+using saga::config::Env;
+
+namespace {
+const saga::config::ServiceDefaults kDefaults{
+    .service = "order", .http_port = 8080, .db_user = "u", .db_password = "p", .db_name = "d"};
+}
+
+TEST_CASE("Env parses integers and rejects bad ones naming the variable", "[config]") {
+  Env env({{"HTTP_PORT", "9090"}, {"BAD", "12x"}, {"BIG", "70000"}});
+  CHECK(env.Int("HTTP_PORT", 1, 1, 65535) == 9090);
+  CHECK(env.Int("UNSET", 7, 1, 10) == 7);
+  CHECK_THROWS_WITH(env.Int("BAD", 1, 1, 100), Catch::Contains("BAD") && Catch::Contains("not an integer"));
+  CHECK_THROWS_WITH(env.Int("BIG", 1, 1, 65535), Catch::Contains("BIG") && Catch::Contains("out of range"));
+}
+
+TEST_CASE("Env reads booleans lists and required strings", "[config]") {
+  Env env({{"ON", "true"}, {"OFF", "0"}, {"ODD", "maybe"}, {"L", " a, b ,,c "}});
+  CHECK(env.Bool("ON", false));
+  CHECK_FALSE(env.Bool("OFF", true));
+  CHECK_THROWS_WITH(env.Bool("ODD", true), Catch::Contains("ODD"));
+  CHECK(env.List("L", "") == std::vector<std::string>{"a", "b", "c"});
+  CHECK_THROWS_WITH(env.RequiredString("NOPE"), Catch::Contains("NOPE"));
+}
+
+TEST_CASE("CommonConfig uses service defaults and validates each variable", "[config]") {
+  const auto c = CommonConfig::Load(Env(Vars{}), kDefaults);
+  CHECK(c.http.port == 8080);
+  CHECK(c.db.user == "u");
+  CHECK(c.db.port == 3307);
+  CHECK(c.kafka.partitions == 12);
+
+  const auto o = CommonConfig::Load(Env(Vars{{"HTTP_PORT", "1234"}, {"DB_POOL_SIZE", "3"}}), kDefaults);
+  CHECK(o.http.port == 1234);
+  CHECK(o.db.pool_size == 3);
+
+  CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"HTTP_PORT", "abc"}}), kDefaults), Catch::Contains("HTTP_PORT"));
+  CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"KAFKA_PARTITIONS", "0"}}), kDefaults),
+                    Catch::Contains("KAFKA_PARTITIONS"));
+  CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"LOG_LEVEL", "loud"}}), kDefaults), Catch::Contains("LOG_LEVEL"));
+  CHECK_THROWS_AS(CommonConfig::Load(Env(Vars{{"DB_PORT", "-1"}}), kDefaults), ConfigError);
+}
+
+TEST_CASE("Env::FromFile reads the stack.env format", "[config]") {
+  const std::string path = "config_test_stack.env";
+  {
+    std::ofstream f(path);
+    f << "# comment\nKAFKA_BOOTSTRAP=127.0.0.1:1234\nexport DB_PORT=13307\nQUOTED='x y'\n";
+  }
+  const auto env = Env::FromFile(path);
+  std::remove(path.c_str());
+  CHECK(env.String("KAFKA_BOOTSTRAP", "") == "127.0.0.1:1234");
+  CHECK(env.Int("DB_PORT", 0, 1, 65535) == 13307);
+  CHECK(env.String("QUOTED", "") == "x y");
+  CHECK_THROWS_AS(Env::FromFile("does/not/exist.env"), ConfigError);
+}

@@ -1,0 +1,43 @@
+#include <catch2/catch.hpp>
+
+#include "saga/http/router.hpp"
+
+using saga::http::Request;
+using saga::http::Response;
+using saga::http::Router;
+
+namespace {
+Response Ok(const Request&) { return Response::Json(200, {}); }
+}
+
+TEST_CASE("Router captures path parameters and prefers literal segments", "[http]") {
+  Router r;
+  r.Add("GET", "/products/{id}", Ok);
+  r.Add("GET", "/products/top", Ok);
+  r.Add("PUT", "/products/{id}/stock", Ok);
+
+  auto m = r.Find("GET", "/products/42");
+  REQUIRE(m.route != nullptr);
+  CHECK(m.route->pattern == "/products/{id}");
+  CHECK(m.params.at("id") == "42");
+
+  m = r.Find("GET", "/products/top");
+  REQUIRE(m.route != nullptr);
+  CHECK(m.route->pattern == "/products/top");
+
+  m = r.Find("PUT", "/products/7/stock/");
+  REQUIRE(m.route != nullptr);
+  CHECK(m.params.at("id") == "7");
+}
+
+TEST_CASE("Router tells an unknown path from a known path with another method", "[http]") {
+  Router r;
+  r.Add("POST", "/orders", Ok);
+  auto m = r.Find("GET", "/orders");
+  CHECK(m.route == nullptr);
+  CHECK(m.path_known);
+  m = r.Find("GET", "/nothing");
+  CHECK(m.route == nullptr);
+  CHECK_FALSE(m.path_known);
+  CHECK(r.Find("POST", "/orders/extra").route == nullptr);
+}

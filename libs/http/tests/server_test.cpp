@@ -1,0 +1,181 @@
+#include <utility>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <atomic>
+
+#include "saga/http/server.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using saga::http::HttpError;
+using saga::http::Request;
+using saga::http::Response;
+
+namespace {
+
+/// A keep-alive HTTP/1.1 client over loopback, for exercising the real server.
+class Client {
+ public:
+  explicit Client(int port) : stream_(io_) {
+    stream_.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                            static_cast<unsigned short>(port)));
+  }
+  bhttp::response<bhttp::string_body> Send(bhttp::verb verb, const std::string& target,
+                                           const std::string& body = {},
+                                           const std::string& content_type = "application/json",
+                                           std::vector<std::pair<std::string, std::string>> headers = {}) {
+    bhttp::request<bhttp::string_body> req{verb, target, 11};
+    req.set(bhttp::field::host, "localhost");
+    if (!body.empty()) req.set(bhttp::field::content_type, content_type);
+    for (auto& [k, v] : headers) req.set(k, v);
+    req.body() = body;
+    req.prepare_payload();
+    bhttp::write(stream_, req);
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(stream_, buffer_, res);
+    return res;
+  }
+
+ private:
+  asio::io_context io_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+struct TestServer {
+  saga::metrics::Registry registry;
+  std::atomic<bool> ready{true};
+  saga::http::Server server;
+
+  static saga::http::Router Routes() {
+    saga::http::Router r;
+    r.Add("POST", "/echo/{name}", [](const Request& req) {
+      auto body = req.Json();
+      return Response::Json(200, {{"name", req.Param("name")}, {"body", body},
+                                  {"q", req.Query("q").value_or("")}});
+    });
+    r.Add("GET", "/conflict", [](const Request&) -> Response {
+      throw HttpError(409, "CONFLICT", "already there", "thing");
+    });
+    r.Add("GET", "/boom", [](const Request&) -> Response { throw std::runtime_error("secret detail"); });
+    r.Add("GET", "/trace", [](const Request& req) {
+      return Response::Json(200, {{"traceparent", req.Traceparent()}});
+    });
+    return r;
+  }
+
+  TestServer()
+      : server({.bind = "127.0.0.1", .port = 0, .io_threads = 1, .worker_threads = 2}, Routes(),
+               registry, [this] { return std::map<std::string, bool>{{"thing", ready.load()}}; }) {
+    server.Start();
+  }
+};
+
+nlohmann::json Body(const bhttp::response<bhttp::string_body>& r) {
+  return nlohmann::json::parse(r.body());
+}
+
+}  // namespace
+
+TEST_CASE("Server routes JSON with path and query parameters over keep-alive", "[http]") {
+  TestServer s;
+  Client c(s.server.Port());
+  for (int i = 0; i < 3; ++i) {  // one connection, three requests
+    auto res = c.Send(bhttp::verb::post, "/echo/abc?q=" + std::to_string(i), R"({"x":1})");
+    REQUIRE(res.result_int() == 200);
+    CHECK(res.keep_alive());
+    const auto b = Body(res);
+    CHECK(b["name"] == "abc");
+    CHECK(b["body"]["x"] == 1);
+    CHECK(b["q"] == std::to_string(i));
+  }
+}
+
+TEST_CASE("Server turns bad requests and exceptions into the JSON error shape", "[http]") {
+  TestServer s;
+  Client c(s.server.Port());
+  auto res = c.Send(bhttp::verb::post, "/echo/a", "{\"x\":", "application/json");
+  CHECK(res.result_int() == 400);
+  CHECK(Body(res)["error"]["code"] == "INVALID_JSON");
+
+  res = c.Send(bhttp::verb::post, "/echo/a", "x=1", "application/x-www-form-urlencoded");
+  CHECK(res.result_int() == 415);
+  CHECK(Body(res)["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE");
+
+  res = c.Send(bhttp::verb::post, "/echo/a", "{}", "application/json; charset=utf-8");
+  CHECK(res.result_int() == 200);
+
+  res = c.Send(bhttp::verb::get, "/conflict");
+  CHECK(res.result_int() == 409);
+  CHECK(Body(res)["error"] == nlohmann::json{{"code", "CONFLICT"}, {"message", "already there"}, {"field", "thing"}});
+
+  res = c.Send(bhttp::verb::get, "/boom");
+  CHECK(res.result_int() == 500);
+  CHECK(Body(res)["error"]["code"] == "INTERNAL");
+  CHECK(res.body().find("secret") == std::string::npos);
+
+  res = c.Send(bhttp::verb::get, "/missing");
+  CHECK(res.result_int() == 404);
+  res = c.Send(bhttp::verb::delete_, "/conflict");
+  CHECK(res.result_int() == 405);
+}
+
+TEST_CASE("Server answers 413 to a body over 64 KiB without reading it", "[http]") {
+  TestServer s;
+  Client c(s.server.Port());
+  const std::string big = "\"" + std::string(64 * 1024 + 10, 'a') + "\"";
+  auto res = c.Send(bhttp::verb::post, "/echo/a", big);
+  CHECK(res.result_int() == 413);
+  CHECK(Body(res)["error"]["code"] == "PAYLOAD_TOO_LARGE");
+  CHECK_FALSE(res.keep_alive());
+
+  Client c2(s.server.Port());
+  const std::string fits = "\"" + std::string(60 * 1024, 'a') + "\"";
+  CHECK(c2.Send(bhttp::verb::post, "/echo/a", fits).result_int() == 200);
+}
+
+TEST_CASE("Server answers 431 to oversized headers", "[http]") {
+  TestServer s;
+  Client c(s.server.Port());
+  auto res = c.Send(bhttp::verb::get, "/trace", {}, {}, {{"X-Big", std::string(9000, 'h')}});
+  CHECK(res.result_int() == 431);
+}
+
+TEST_CASE("Server mounts health and Prometheus metrics per route", "[http]") {
+  TestServer s;
+  Client c(s.server.Port());
+  CHECK(c.Send(bhttp::verb::get, "/health/live").result_int() == 200);
+  auto res = c.Send(bhttp::verb::get, "/health/ready");
+  CHECK(res.result_int() == 200);
+  s.ready = false;
+  res = c.Send(bhttp::verb::get, "/health/ready");
+  CHECK(res.result_int() == 503);
+  CHECK(Body(res)["checks"]["thing"] == "DOWN");
+
+  c.Send(bhttp::verb::post, "/echo/zz", "{}");
+  c.Send(bhttp::verb::post, "/echo/yy", "{}");
+  res = c.Send(bhttp::verb::get, "/metrics");
+  CHECK(res.result_int() == 200);
+  CHECK(std::string(res[bhttp::field::content_type]).find("text/plain") == 0);
+  const auto& text = res.body();
+  CHECK(text.find("# TYPE http_requests_total counter") != std::string::npos);
+  CHECK(text.find(R"(http_requests_total{method="POST",route="/echo/{name}",status="200"} 2)") !=
+        std::string::npos);
+  CHECK(text.find("http_request_duration_seconds_bucket{method=\"POST\",route=\"/echo/{name}\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("Server continues the caller's trace and returns it", "[http]") {
+  TestServer s;
+  Client c(s.server.Port());
+  const std::string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  auto res = c.Send(bhttp::verb::get, "/trace", {}, {}, {{"traceparent", parent}});
+  const std::string tp = Body(res)["traceparent"];
+  CHECK(tp.substr(0, 36) == parent.substr(0, 36));
+  CHECK(std::string(res["traceparent"]) == tp);
+}

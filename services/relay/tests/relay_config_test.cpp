@@ -1,0 +1,26 @@
+#include <catch2/catch.hpp>
+
+#include "saga/relay/app.hpp"
+
+using Vars = std::map<std::string, std::string>;
+using saga::config::ConfigError;
+using saga::config::Env;
+using saga::relay::RelayConfig;
+
+TEST_CASE("Relay config defaults to every saga schema", "[relay]") {
+  const auto c = RelayConfig::Load(Env(Vars{}));
+  CHECK(c.schemas == std::vector<std::string>{"order_db", "stock_db", "payment_db", "completion_db"});
+  CHECK(c.common.http.port == 8084);
+  CHECK(c.common.db.user == "relay");
+  CHECK_FALSE(c.crash_after_publish);
+}
+
+TEST_CASE("Relay config rejects bad values naming the variable", "[relay]") {
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_SCHEMAS", "order_db,x;drop"}})),
+                    Catch::Contains("RELAY_SCHEMAS"));
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_SCHEMAS", " , "}})), Catch::Contains("RELAY_SCHEMAS"));
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_BATCH_SIZE", "0"}})), Catch::Contains("RELAY_BATCH_SIZE"));
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_FAILPOINT", "sometimes"}})),
+                    Catch::Contains("RELAY_FAILPOINT"));
+  CHECK(RelayConfig::Load(Env(Vars{{"RELAY_FAILPOINT", "after_publish"}})).crash_after_publish);
+}

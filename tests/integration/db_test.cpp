@@ -1,0 +1,118 @@
+#include <catch2/catch.hpp>
+#include <cppconn/resultset.h>
+
+#include <cstdlib>
+
+#include "saga/db/pool.hpp"
+#include "support/stack.hpp"
+
+using saga::db::Error;
+using saga::db::InTransaction;
+using saga::db::Pool;
+using saga::db::Transaction;
+
+namespace {
+
+void InsertInbox(Transaction& tx, const std::string& id) {
+  auto& st = tx.Conn().Prepare("INSERT INTO inbox (event_id, event_type, processed_at) VALUES (?, 't', UTC_TIMESTAMP(6))");
+  st.setString(1, id);
+  st.executeUpdate();
+}
+
+long long ConnectionId(Pool& pool) {
+  return InTransaction(pool, [](Transaction& tx) {
+    auto rs = tx.Conn().Query("SELECT CONNECTION_ID()");
+    rs->next();
+    const auto id = rs->getInt64(1);
+    tx.Commit();
+    return id;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("InTransaction commits and a throw rolls everything back", "[db]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  InTransaction(pool, [](Transaction& tx) {
+    InsertInbox(tx, "a");
+    tx.Commit();
+  });
+  CHECK(schema.Count("inbox") == 1);
+  CHECK_THROWS_WITH(InTransaction(pool,
+                                  [](Transaction& tx) {
+                                    InsertInbox(tx, "b");
+                                    InsertInbox(tx, "c");
+                                    throw std::runtime_error("business rule failed");
+                                  }),
+                    "business rule failed");
+  CHECK(schema.Count("inbox") == 1);
+}
+
+TEST_CASE("A duplicate key is reported as such and not retried", "[db]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  int attempts = 0;
+  try {
+    InTransaction(pool, [&](Transaction& tx) {
+      ++attempts;
+      InsertInbox(tx, "dup");
+      InsertInbox(tx, "dup");
+      tx.Commit();
+    });
+    FAIL("expected a duplicate key error");
+  } catch (const Error& e) {
+    CHECK(e.IsDuplicateKey());
+    CHECK_FALSE(e.IsRetryable());
+  }
+  CHECK(attempts == 1);
+  CHECK(schema.Count("inbox") == 0);
+}
+
+TEST_CASE("A killed connection is replaced and the transaction retried", "[db]") {
+  saga::test::ScratchSchema schema;
+  auto options = schema.Db();
+  options.pool_size = 1;
+  Pool pool(options);
+  const auto before = ConnectionId(pool);
+  saga::test::AdminExec("KILL CONNECTION " + std::to_string(before));
+  int attempts = 0;
+  InTransaction(pool, [&](Transaction& tx) {
+    ++attempts;
+    InsertInbox(tx, "after-kill");
+    tx.Commit();
+  });
+  CHECK(attempts == 2);
+  CHECK(schema.Count("inbox") == 1);
+  CHECK(ConnectionId(pool) != before);
+}
+
+TEST_CASE("An exhausted pool times out with a retryable error", "[db]") {
+  auto options = saga::test::AdminDb();
+  options.pool_size = 1;
+  options.acquire_timeout = std::chrono::milliseconds(200);
+  Pool pool(options);
+  auto held = pool.Acquire();
+  try {
+    pool.Acquire();
+    FAIL("expected the acquire to time out");
+  } catch (const Error& e) {
+    CHECK(e.IsRetryable());
+  }
+}
+
+TEST_CASE("The pool reconnects after a MariaDB restart", "[db][restart]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  InTransaction(pool, [](Transaction& tx) {
+    InsertInbox(tx, "before-restart");
+    tx.Commit();
+  });
+  REQUIRE(std::system("bash " SAGA_SOURCE_DIR "/tests/support/restart_mariadb >/dev/null") == 0);
+  InTransaction(pool, [](Transaction& tx) {
+    InsertInbox(tx, "after-restart");
+    tx.Commit();
+  });
+  CHECK(schema.Count("inbox") == 2);
+  CHECK(pool.Ping());
+}

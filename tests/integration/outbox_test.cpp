@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+#include <cppconn/resultset.h>
+
+#include "saga/outbox/outbox.hpp"
+#include "support/stack.hpp"
+
+using saga::contracts::Envelope;
+using saga::db::InTransaction;
+using saga::db::Pool;
+using saga::db::Transaction;
+
+TEST_CASE("An outbox row commits with the transaction and carries the envelope", "[outbox]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  const auto event = Envelope::New("order.created", "order-7", {{"userId", 1}});
+  InTransaction(pool, [&](Transaction& tx) {
+    saga::outbox::Append(tx, event, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    tx.Commit();
+  });
+  saga::db::Connection conn(schema.Db());
+  auto rs = conn.Query("SELECT event_id, event_type, order_id, envelope, traceparent FROM outbox");
+  REQUIRE(rs->next());
+  CHECK(rs->getString(1).asStdString() == event.event_id);
+  CHECK(rs->getString(2).asStdString() == "order.created");
+  CHECK(rs->getString(3).asStdString() == "order-7");
+  CHECK(Envelope::Parse(rs->getString(4).asStdString()).event_id == event.event_id);
+  CHECK(rs->getString(5).asStdString().substr(0, 3) == "00-");
+  CHECK_FALSE(rs->next());
+}
+
+TEST_CASE("A rolled-back transaction leaves no outbox row", "[outbox]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  CHECK_THROWS(InTransaction(pool, [&](Transaction& tx) {
+    saga::outbox::Append(tx, Envelope::New("order.created", "o-1", {}), "");
+    saga::outbox::Append(tx, Envelope::New("order.created", "o-2", {}), "");
+    throw std::runtime_error("the business change failed");
+  }));
+  {
+    auto lease = pool.Acquire();
+    Transaction tx(*lease);
+    saga::outbox::Append(tx, Envelope::New("order.created", "o-3", {}), "");
+    // no Commit: the guard rolls back
+  }
+  CHECK(schema.Count("outbox") == 0);
+}
+
+TEST_CASE("The inbox tells a new event from a redelivered one", "[outbox][inbox]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  auto record = [&](const std::string& id, bool commit) {
+    return InTransaction(pool, [&](Transaction& tx) {
+      const bool fresh = saga::outbox::RecordInbox(tx, id, "order.created");
+      if (commit) tx.Commit();
+      return fresh;
+    });
+  };
+  CHECK(record("e-1", false));  // rolled back: not remembered
+  CHECK(record("e-1", true));
+  CHECK_FALSE(record("e-1", true));
+  CHECK(record("e-2", true));
+  CHECK(schema.Count("inbox") == 2);
+}
