@@ -179,3 +179,24 @@ TEST_CASE("Server continues the caller's trace and returns it", "[http]") {
   CHECK(tp.substr(0, 36) == parent.substr(0, 36));
   CHECK(std::string(res["traceparent"]) == tp);
 }
+
+TEST_CASE("Server answers Expect 100-continue before reading the body", "[http]") {
+  TestServer s;
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         static_cast<unsigned short>(s.server.Port())));
+  const std::string body = R"({"x":2})";
+  const std::string head = "POST /echo/e HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  asio::write(stream.socket(), asio::buffer(head));
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::empty_body> interim;
+  bhttp::read_header(stream, buffer, interim);  // arrives although no body was sent yet
+  CHECK(interim.get().result_int() == 100);
+  asio::write(stream.socket(), asio::buffer(body));
+  bhttp::response<bhttp::string_body> res;
+  bhttp::read(stream, buffer, res);
+  CHECK(res.result_int() == 200);
+  CHECK(nlohmann::json::parse(res.body())["body"]["x"] == 2);
+}
