@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <stdexcept>
 
@@ -89,8 +90,11 @@ long long ScratchSchema::Count(const std::string& table) const {
   return n;
 }
 
-std::vector<kafka::InMessage> ReadTopic(const std::string& topic, std::size_t expected,
-                                        std::chrono::seconds timeout) {
+namespace {
+
+std::vector<kafka::InMessage> ReadUntil(
+    const std::string& topic, const std::function<bool(const std::vector<kafka::InMessage>&)>& done,
+    std::chrono::seconds timeout) {
   kafka::Consumer consumer({.bootstrap = Bootstrap(),
                             .group_id = UniqueName("reader"),
                             .topics = {topic},
@@ -99,10 +103,32 @@ std::vector<kafka::InMessage> ReadTopic(const std::string& topic, std::size_t ex
                             .extra = {}});
   std::vector<kafka::InMessage> out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
+  while (!done(out) && std::chrono::steady_clock::now() < deadline) {
     for (auto& m : consumer.Poll()) out.push_back(std::move(m));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<kafka::InMessage> ReadTopic(const std::string& topic, std::size_t expected,
+                                        std::chrono::seconds timeout) {
+  return ReadUntil(topic, [&](const auto& got) { return got.size() >= expected; }, timeout);
+}
+
+std::vector<kafka::InMessage> ReadTopicDistinct(const std::string& topic, std::size_t expected,
+                                                std::chrono::seconds timeout) {
+  std::set<std::string> seen;
+  std::size_t counted = 0;
+  return ReadUntil(
+      topic,
+      [&](const auto& got) {
+        for (; counted < got.size(); ++counted) {
+          seen.insert(got[counted].HeaderValue("event-id").value_or(std::to_string(counted)));
+        }
+        return seen.size() >= expected;
+      },
+      timeout);
 }
 
 bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {

@@ -46,6 +46,11 @@ void AdminExec(const std::string& sql);
 std::vector<kafka::InMessage> ReadTopic(const std::string& topic, std::size_t expected,
                                         std::chrono::seconds timeout);
 
+/// Like ReadTopic, but until `expected` distinct `event-id` headers arrived (duplicates, which
+/// at-least-once delivery allows, do not count twice).
+std::vector<kafka::InMessage> ReadTopicDistinct(const std::string& topic, std::size_t expected,
+                                                std::chrono::seconds timeout);
+
 /// Polls `pred` every 20 ms until it holds or `timeout` passes; returns its last value.
 bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
