@@ -3,7 +3,7 @@ import json
 import subprocess
 import unittest
 
-from stack import (BROKER_DOWN, BROKER_UP, RELAY_URL, SOURCE_DIR, events_for, http, post_order,
+from stack import (BROKER_DOWN, BROKER_UP, RELAY_URL, RUN_DIR, SOURCE_DIR, events_for, http, post_order,
                    signal_broker, sql, validate, wait_for)
 
 ORDER = {"userId": 2, "items": [{"productId": 4, "quantity": 1}]}
@@ -37,8 +37,11 @@ class RelayStackTest(unittest.TestCase):
             f"SELECT COUNT(*) FROM order_db.outbox WHERE order_id='{order_id}'") == [["0"]], 30))
 
     def test_order_service_and_relay_recover_after_a_database_restart(self):
-        subprocess.run(["bash", str(SOURCE_DIR / "tests/support/restart_mariadb")], check=True,
-                       capture_output=True, timeout=120)
+        pidfile = RUN_DIR / "pids" / "mariadb.pid"
+        before = pidfile.read_text()
+        subprocess.run(["bash", str(SOURCE_DIR / "tests/support/restart_mariadb"), str(RUN_DIR)],
+                       check=True, capture_output=True, timeout=120)
+        self.assertNotEqual(pidfile.read_text(), before)  # really a new server process
         res = post_order(ORDER)
         self.assertEqual(res.status, 202, res.body)
         validate(res.json(), "http/post-orders.response.schema.json")

@@ -2,6 +2,7 @@
 #include <cppconn/resultset.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "saga/db/pool.hpp"
 #include "support/stack.hpp"
@@ -108,7 +109,17 @@ TEST_CASE("The pool reconnects after a MariaDB restart", "[db][restart]") {
     InsertInbox(tx, "before-restart");
     tx.Commit();
   });
-  REQUIRE(std::system("bash " SAGA_SOURCE_DIR "/tests/support/restart_mariadb >/dev/null") == 0);
+  auto server_pid = [] {
+    std::ifstream f(saga::test::RunDir() + "/pids/mariadb.pid");
+    long pid = 0;
+    f >> pid;
+    return pid;
+  };
+  const long before = server_pid();
+  const std::string restart =
+      "bash " SAGA_SOURCE_DIR "/tests/support/restart_mariadb '" + saga::test::RunDir() + "' >/dev/null";
+  REQUIRE(std::system(restart.c_str()) == 0);
+  REQUIRE(server_pid() != before);  // really a new server process
   InTransaction(pool, [](Transaction& tx) {
     InsertInbox(tx, "after-restart");
     tx.Commit();

@@ -2,6 +2,7 @@
 
 #include "saga/contracts/ids.hpp"
 #include "saga/db/error.hpp"
+#include "saga/log/log.hpp"
 
 namespace saga::order {
 namespace {
@@ -55,6 +56,8 @@ http::Router MakeRouter(OrderService& service, metrics::Registry& registry) {
       if (key) ValidateIdempotencyKey(*key);
       const auto result = service.Place(cmd, key, req.Traceparent());
       (result.replayed ? replayed : created).Increment();
+      log::Debug(result.replayed ? "order replayed" : "order placed",
+                 {{"orderId", result.order_id}, {"traceparent", req.Traceparent()}});
       auto res = http::Response::Json(202, {{"orderId", result.order_id},
                                            {"status", "PENDING"},
                                            {"sagaUrl", "/sagas/" + result.order_id}});
