@@ -142,7 +142,8 @@ std::size_t RelayWorker::PublishOnce() {
       if (first_error.empty()) first_error = results[i].error;
       continue;
     }
-    delete_sql += (acked++ == 0 ? "" : ",") + std::to_string(ids[i]);
+    if (acked++ > 0) delete_sql += ',';
+    delete_sql += std::to_string(ids[i]);
   }
   delete_sql += ")";
   kafka_ok_ = first_error.empty();
