@@ -111,11 +111,20 @@ saga_admin_token() {
   cat "$f"
 }
 
+# Fails with a clear message if something already listens on 127.0.0.1:PORT.
+saga_require_free_port() {
+  local port=$1 what=$2
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    saga_die "port $port (for $what) is already in use by another process; stop it, or move this stack with SAGA_PORT_OFFSET=N"
+  fi
+}
+
 # MariaDB in a private data dir on 127.0.0.1:$SAGA_DB_PORT. Durable commits (the default).
 saga_start_mariadb() {
   local dir=$SAGA_RUN_DIR/mysql i
   if saga_alive mariadb; then return 0; fi
   mkdir -p "$dir" "$SAGA_RUN_DIR/logs" "$SAGA_RUN_DIR/pids"
+  saga_require_free_port "$SAGA_DB_PORT" MariaDB
   if [ ! -d "$dir/data/mysql" ]; then
     saga_log "initialising MariaDB data dir"
     mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
@@ -170,6 +179,7 @@ saga_start_service() {
   local name=$1 bin=$2 port=$3
   shift 3
   if saga_alive "$name"; then return 0; fi
+  saga_require_free_port "$port" "$name"
   saga_log "starting $name on 127.0.0.1:$port"
   env HTTP_BIND=127.0.0.1 HTTP_PORT="$port" DB_HOST=127.0.0.1 DB_PORT="$SAGA_DB_PORT" \
     KAFKA_BOOTSTRAP="$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")" \
