@@ -7,7 +7,12 @@ SAGA_RUN_DIR=${SAGA_RUN_DIR:-$SAGA_ROOT/.run}
 SAGA_PORT_OFFSET=${SAGA_PORT_OFFSET:-0}
 SAGA_DB_PORT=$((3307 + SAGA_PORT_OFFSET))
 SAGA_ORDER_PORT=$((8080 + SAGA_PORT_OFFSET))
+SAGA_STOCK_PORT=$((8081 + SAGA_PORT_OFFSET))
+SAGA_PAYMENT_PORT=$((8082 + SAGA_PORT_OFFSET))
+SAGA_COMPLETION_PORT=$((8083 + SAGA_PORT_OFFSET))
 SAGA_RELAY_PORT=$((8084 + SAGA_PORT_OFFSET))
+# Every part, in start order (down stops them in reverse).
+SAGA_SERVICES=(order product-stock payment completion relay)
 SAGA_DB_ADMIN_USER=saga_admin
 
 # Debian packages needed to build, run and test (tests/run adds its own few).
@@ -174,6 +179,24 @@ saga_start_devbroker() {
   saga_die "devbroker did not start, see $SAGA_RUN_DIR/logs/devbroker.log"
 }
 
+# The port and database account of each service.
+saga_service_port() {
+  case $1 in
+    order) echo "$SAGA_ORDER_PORT" ;; product-stock) echo "$SAGA_STOCK_PORT" ;;
+    payment) echo "$SAGA_PAYMENT_PORT" ;; completion) echo "$SAGA_COMPLETION_PORT" ;;
+    relay) echo "$SAGA_RELAY_PORT" ;;
+  esac
+}
+saga_service_db_env() {
+  case $1 in
+    order) echo "DB_USER=order_svc DB_PASSWORD=order_pw DB_NAME=order_db" ;;
+    product-stock) echo "DB_USER=stock_svc DB_PASSWORD=stock_pw DB_NAME=stock_db" ;;
+    payment) echo "DB_USER=payment_svc DB_PASSWORD=payment_pw DB_NAME=payment_db" ;;
+    completion) echo "DB_USER=completion_svc DB_PASSWORD=completion_pw DB_NAME=completion_db" ;;
+    relay) echo "DB_USER=relay DB_PASSWORD=relay_pw" ;;
+  esac
+}
+
 # saga_start_service NAME BINARY PORT [VAR=value...]
 saga_start_service() {
   local name=$1 bin=$2 port=$3
@@ -201,6 +224,9 @@ DB_ADMIN_USER=$SAGA_DB_ADMIN_USER
 DB_ADMIN_PASSWORD=$(saga_admin_password)
 ADMIN_TOKEN=$(saga_admin_token)
 ORDER_URL=http://127.0.0.1:$SAGA_ORDER_PORT
+PRODUCT_URL=http://127.0.0.1:$SAGA_STOCK_PORT
+PAYMENT_URL=http://127.0.0.1:$SAGA_PAYMENT_PORT
+COMPLETION_URL=http://127.0.0.1:$SAGA_COMPLETION_PORT
 RELAY_URL=http://127.0.0.1:$SAGA_RELAY_PORT
 ENV
 }

@@ -1,5 +1,4 @@
--- product-stock service schema: products with price and stock, outbox, inbox.
--- (Reservations arrive with the saga issue.)
+-- product-stock service schema: products with price and stock, reservations per order, outbox, inbox.
 CREATE DATABASE IF NOT EXISTS stock_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE stock_db;
 
@@ -12,6 +11,19 @@ CREATE TABLE IF NOT EXISTS products (
   PRIMARY KEY (product_id),
   CONSTRAINT chk_products_price CHECK (price >= 0),
   CONSTRAINT chk_products_stock CHECK (stock >= 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- What each order reserved (RESERVED), and whether it was given back (RELEASED).
+CREATE TABLE IF NOT EXISTS reservations (
+  order_id    VARCHAR(64) NOT NULL,
+  product_id  BIGINT      NOT NULL,
+  quantity    INT         NOT NULL,
+  unit_price  BIGINT      NOT NULL,
+  status      VARCHAR(16) NOT NULL,
+  created_at  DATETIME(3) NOT NULL,
+  released_at DATETIME(3) NULL,
+  PRIMARY KEY (order_id, product_id),
+  KEY idx_reservations_created (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Transactional outbox: written in the same transaction as the business change, drained in id

@@ -1,5 +1,5 @@
--- payment service schema: user balances (money in won, integers), outbox, inbox.
--- (Payments per order arrive with the saga issue.)
+-- payment service schema: user balances (money in won, integers), one payment per order,
+-- balance charges by Idempotency-Key, outbox, inbox.
 CREATE DATABASE IF NOT EXISTS payment_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE payment_db;
 
@@ -9,6 +9,31 @@ CREATE TABLE IF NOT EXISTS accounts (
   updated_at DATETIME(3) NOT NULL,
   PRIMARY KEY (user_id),
   CONSTRAINT chk_accounts_balance CHECK (balance >= 0)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per order: the primary key is what makes "at most one debit per order" hold.
+CREATE TABLE IF NOT EXISTS payments (
+  order_id   VARCHAR(64) NOT NULL,
+  payment_id CHAR(36)    NOT NULL,
+  user_id    BIGINT      NOT NULL,
+  amount     BIGINT      NOT NULL,
+  status     VARCHAR(16) NOT NULL,
+  reason     VARCHAR(32) NULL,
+  created_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (order_id),
+  UNIQUE KEY uq_payments_payment (payment_id),
+  KEY idx_payments_user (user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Balance top-ups sent with an Idempotency-Key, and the answer given.
+CREATE TABLE IF NOT EXISTS charges (
+  idem_key         VARCHAR(128) NOT NULL,
+  user_id          BIGINT       NOT NULL,
+  amount           BIGINT       NOT NULL,
+  previous_balance BIGINT       NOT NULL,
+  current_balance  BIGINT       NOT NULL,
+  created_at       DATETIME(3)  NOT NULL,
+  PRIMARY KEY (idem_key)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Transactional outbox: written in the same transaction as the business change, drained in id

@@ -1,6 +1,30 @@
--- completion service schema: outbox and inbox now; saga timelines arrive with the saga issue.
+-- completion service schema: each saga's status and timeline, outbox, inbox.
 CREATE DATABASE IF NOT EXISTS completion_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE completion_db;
+
+CREATE TABLE IF NOT EXISTS sagas (
+  order_id    VARCHAR(64) NOT NULL,
+  status      VARCHAR(16) NOT NULL,
+  reason      VARCHAR(32) NULL,
+  started_at  DATETIME(3) NOT NULL,
+  finished_at DATETIME(3) NULL,
+  duration_ms BIGINT      NULL,
+  updated_at  DATETIME(3) NOT NULL,
+  PRIMARY KEY (order_id),
+  KEY idx_sagas_status (status),
+  KEY idx_sagas_duration (duration_ms)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per event seen for a saga (in any order), plus the final event it emitted.
+CREATE TABLE IF NOT EXISTS saga_steps (
+  order_id    VARCHAR(64) NOT NULL,
+  event_id    CHAR(36)    NOT NULL,
+  event_type  VARCHAR(64) NOT NULL,
+  reason      VARCHAR(32) NULL,
+  occurred_at DATETIME(3) NOT NULL,
+  recorded_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (order_id, event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Transactional outbox: written in the same transaction as the business change, drained in id
 -- order by the relay, which deletes a row only after the broker acknowledged it.

@@ -39,7 +39,7 @@ nlohmann::json ToJson(const OrderView& v) {
           {"updatedAt", v.updated_at}};
 }
 
-http::Router MakeRouter(OrderService& service, metrics::Registry& registry) {
+http::Router MakeRouter(OrderService service, metrics::Registry& registry) {
   auto& placed = prometheus::BuildCounter()
                      .Name("orders_placed_total")
                      .Help("POST /orders outcomes: created or replayed (same Idempotency-Key)")
@@ -48,7 +48,7 @@ http::Router MakeRouter(OrderService& service, metrics::Registry& registry) {
   auto& replayed = placed.Add({{"result", "replayed"}});
 
   http::Router router;
-  router.Add("POST", "/orders", [&service, &created, &replayed](const http::Request& req) {
+  router.Add("POST", "/orders", [service, &created, &replayed](const http::Request& req) mutable {
     return Translate([&] {
       const auto body = req.Json();
       const auto cmd = ParsePlaceOrder(body);
@@ -66,7 +66,7 @@ http::Router MakeRouter(OrderService& service, metrics::Registry& registry) {
       return res;
     });
   });
-  router.Add("GET", "/orders/{orderId}", [&service](const http::Request& req) {
+  router.Add("GET", "/orders/{orderId}", [service](const http::Request& req) mutable {
     return Translate([&] {
       const auto& id = req.Param("orderId");
       std::optional<OrderView> view;

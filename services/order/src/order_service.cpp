@@ -121,6 +121,22 @@ std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order
   });
 }
 
+bool FinishOrder(db::Transaction& tx, const std::string& order_id, const std::string& status,
+                 const std::optional<std::string>& reason) {
+  auto& conn = tx.Conn();
+  return db::detail::Translate(&conn, [&] {
+    auto& st = conn.Prepare(sql::kFinishOrder);
+    st.setString(1, status);
+    if (reason) {
+      st.setString(2, *reason);
+    } else {
+      st.setNull(2, ::sql::DataType::VARCHAR);
+    }
+    st.setString(3, order_id);
+    return st.executeUpdate() == 1;
+  });
+}
+
 PlaceOrderResult OrderService::Place(const PlaceOrderCommand& cmd,
                                      const std::optional<std::string>& idempotency_key,
                                      const std::string& traceparent) {

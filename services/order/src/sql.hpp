@@ -16,6 +16,9 @@ inline constexpr const char* kInsertItemsRow = "(?, ?, ?)";
 inline constexpr const char* kSelectOrder =
     "SELECT order_id, user_id, status, reason, coupon_id, "
     "CAST(created_at AS CHAR), CAST(updated_at AS CHAR) FROM orders WHERE order_id = ?";
+inline constexpr const char* kFinishOrder =
+    "UPDATE orders SET status = ?, reason = ?, updated_at = UTC_TIMESTAMP(3) "
+    "WHERE order_id = ? AND status = 'PENDING'";
 inline constexpr const char* kSelectItems =
     "SELECT product_id, quantity FROM order_items WHERE order_id = ? ORDER BY product_id";
 

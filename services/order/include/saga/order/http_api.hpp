@@ -7,7 +7,7 @@
 namespace saga::order {
 
 /// POST /orders and GET /orders/{orderId}: parse, call the OrderService, serialise.
-http::Router MakeRouter(OrderService& service, metrics::Registry& registry);
+http::Router MakeRouter(OrderService service, metrics::Registry& registry);
 
 nlohmann::json ToJson(const OrderView& v);
 

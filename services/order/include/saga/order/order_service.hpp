@@ -41,6 +41,11 @@ PlaceOrderResult PlaceOrder(db::Transaction& tx, const PlaceOrderCommand& cmd,
 
 std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order_id);
 
+/// Sets the final status from order.completed / order.cancelled (only a PENDING order changes).
+/// Returns false if there is no such pending order.
+bool FinishOrder(db::Transaction& tx, const std::string& order_id, const std::string& status,
+                 const std::optional<std::string>& reason);
+
 /// PlaceOrder and FindOrder, each in its own transaction on the pool.
 class OrderService {
  public:

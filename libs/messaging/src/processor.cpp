@@ -1,0 +1,122 @@
+#include "saga/messaging/processor.hpp"
+
+#include "saga/contracts/trace.hpp"
+#include "saga/log/log.hpp"
+#include "saga/outbox/outbox.hpp"
+
+namespace saga::messaging {
+
+void EventHandler::Prepare(const std::vector<Event>&, db::Transaction&) {}
+
+EventProcessor::EventProcessor(std::string service, db::Pool& pool, kafka::Producer& dlq_producer,
+                               EventHandler& handler, metrics::Registry& registry)
+    : service_(std::move(service)),
+      pool_(pool),
+      dlq_(dlq_producer),
+      handler_(handler),
+      events_(prometheus::BuildCounter()
+                  .Name("consumer_events_total")
+                  .Help("Consumed events by topic and result: applied, duplicate or dlq")
+                  .Register(registry.Raw())) {}
+
+std::vector<bool> EventProcessor::Apply(const std::vector<Decoded>& events) {
+  std::vector<Event> all;
+  all.reserve(events.size());
+  for (const auto& d : events) all.push_back(d.event);
+  return db::InTransaction(pool_, [&](db::Transaction& tx) {
+    handler_.Prepare(all, tx);
+    std::vector<bool> fresh(all.size(), false);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const auto& e = all[i];
+      if (!outbox::RecordInbox(tx, e.envelope.event_id, e.envelope.event_type)) continue;
+      handler_.Handle(e, tx);
+      fresh[i] = true;
+    }
+    tx.Commit();
+    return fresh;
+  });
+}
+
+void EventProcessor::Count(const Decoded& d, bool fresh) {
+  events_.Add({{"topic", d.message->topic}, {"result", fresh ? "applied" : "duplicate"}}).Increment();
+}
+
+void EventProcessor::ProcessBatch(const std::vector<kafka::InMessage>& batch) {
+  std::vector<Decoded> decoded;
+  std::vector<Rejected> rejected;
+  for (const auto& m : batch) {
+    try {
+      auto env = contracts::Envelope::Parse(m.value);
+      if (env.event_type != m.topic) {
+        throw contracts::ContractError("eventType '" + env.event_type + "' does not match topic");
+      }
+      if (env.event_id.size() > 36) throw contracts::ContractError("eventId longer than 36 characters");
+      decoded.push_back({&m, Event{std::move(env), contracts::ContinueTrace(
+                                                      m.HeaderValue("traceparent").value_or(""))}});
+    } catch (const contracts::ContractError& e) {
+      rejected.push_back({&m, e.what()});
+    }
+  }
+  if (!decoded.empty()) {
+    try {
+      const auto fresh = Apply(decoded);
+      for (std::size_t i = 0; i < decoded.size(); ++i) Count(decoded[i], fresh[i]);
+    } catch (const contracts::ContractError&) {
+      // Some event in the batch can never be applied: find it by applying one at a time.
+      for (const auto& d : decoded) {
+        try {
+          Count(d, Apply({d})[0]);
+        } catch (const contracts::ContractError& e) {
+          rejected.push_back({d.message, e.what()});
+        }
+      }
+    }
+  }
+  SendToDlq(rejected);
+}
+
+void EventProcessor::SendToDlq(const std::vector<Rejected>& rejected) {
+  if (rejected.empty()) return;
+  std::vector<kafka::OutMessage> out;
+  for (const auto& r : rejected) {
+    kafka::OutMessage m{r.message->topic + ".dlq", r.message->key, r.message->value, r.message->headers};
+    m.headers.push_back({"error", r.error});
+    m.headers.push_back({"source-topic", r.message->topic});
+    m.headers.push_back({"source-partition", std::to_string(r.message->partition)});
+    m.headers.push_back({"source-offset", std::to_string(r.message->offset)});
+    m.headers.push_back({"consumer", service_});
+    log::Warn("message sent to DLQ", {{"topic", r.message->topic},
+                                       {"partition", r.message->partition},
+                                       {"offset", r.message->offset},
+                                       {"error", r.error}});
+    events_.Add({{"topic", r.message->topic}, {"result", "dlq"}}).Increment();
+    out.push_back(std::move(m));
+  }
+  for (const auto& result : dlq_.SendAndWait(out)) {
+    if (!result.ok) throw kafka::KafkaError("DLQ publish failed: " + result.error);
+  }
+}
+
+ConsumerLoop::ConsumerLoop(const kafka::ConsumerOptions& options, EventProcessor& processor)
+    : options_(options), processor_(processor) {}
+
+ConsumerLoop::~ConsumerLoop() { Stop(); }
+
+void ConsumerLoop::Start() {
+  stop_ = false;
+  thread_ = std::thread([this] {
+    try {
+      kafka::Consumer consumer(options_);
+      consumer.Run([this](const auto& batch) { processor_.ProcessBatch(batch); }, stop_);
+    } catch (const std::exception& e) {
+      log::Error("consumer stopped on an error", {{"group", options_.group_id}, {"error", e.what()}});
+    }
+  });
+}
+
+void ConsumerLoop::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace saga::messaging

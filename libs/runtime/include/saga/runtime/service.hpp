@@ -1,0 +1,26 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "saga/config/common.hpp"
+#include "saga/db/pool.hpp"
+#include "saga/http/router.hpp"
+#include "saga/messaging/processor.hpp"
+#include "saga/metrics/metrics.hpp"
+#include "saga/runtime/runtime.hpp"
+
+namespace saga::runtime {
+
+using RouterFactory = std::function<http::Router(db::Pool& pool, metrics::Registry& registry)>;
+
+/// Starts the parts of a service that consumes events and serves HTTP: database pool, DLQ
+/// producer, EventProcessor + ConsumerLoop (consumer group = service name) and the HTTP server.
+/// Stop actions are registered so that the consumer stops first and the pool last.
+void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
+                          std::shared_ptr<messaging::EventHandler> handler,
+                          std::vector<std::string> topics, const RouterFactory& routes);
+
+}  // namespace saga::runtime

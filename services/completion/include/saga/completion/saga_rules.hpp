@@ -1,0 +1,32 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace saga::completion {
+
+struct Step {
+  std::string event_type;
+  std::optional<std::string> reason;  // of stock.rejected and payment.failed
+};
+
+struct Outcome {
+  std::string status;  // PENDING, COMPLETED or CANCELLED
+  std::optional<std::string> reason;
+  bool Final() const { return status != "PENDING"; }
+};
+
+/// The saga's status from the set of events seen so far, whatever order they came in:
+/// payment.completed -> COMPLETED; stock.rejected -> CANCELLED (its reason); payment.failed ->
+/// CANCELLED (its reason) but only once stock.released was seen too (compensation is part of
+/// the saga); anything else -> PENDING.
+Outcome Decide(const std::vector<Step>& steps);
+
+/// "2026-11-21T12:00:00.123Z" -> "2026-11-21 12:00:00.123" (MySQL DATETIME(3)); throws
+/// contracts::ContractError if the text is not in that form.
+std::string ToDbTime(const std::string& iso);
+/// The reverse of ToDbTime, for answers.
+std::string FromDbTime(std::string db);
+
+}  // namespace saga::completion

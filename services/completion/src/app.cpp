@@ -1,0 +1,17 @@
+#include "saga/completion/app.hpp"
+
+#include "saga/completion/completion_handler.hpp"
+#include "saga/completion/http_api.hpp"
+#include "saga/runtime/service.hpp"
+
+namespace saga::completion {
+
+void Start(const config::Env& env, runtime::StopStack& stops) {
+  const auto cfg = config::CommonConfig::Load(
+      env, {.service = "completion", .http_port = 8083, .db_user = "completion_svc",
+            .db_password = "completion_pw", .db_name = "completion_db"});
+  runtime::StartConsumerService(cfg, stops, std::make_shared<CompletionHandler>(), SagaTopics(),
+                                [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });
+}
+
+}  // namespace saga::completion

@@ -1,0 +1,122 @@
+#include "saga/completion/completion_handler.hpp"
+
+#include "saga/completion/saga_rules.hpp"
+#include "saga/contracts/saga_events.hpp"
+#include "saga/outbox/outbox.hpp"
+#include "sql.hpp"
+
+namespace saga::completion {
+namespace {
+
+namespace topics = contracts::topics;
+
+// Checks the payload against its contract; returns the reason it carries, if any.
+std::optional<std::string> CheckPayload(const contracts::Envelope& env) {
+  const auto& t = env.event_type;
+  const auto& p = env.payload;
+  if (t == topics::kOrderCreated) {
+    contracts::PayloadAs<contracts::OrderCreated>(p, t);
+  } else if (t == topics::kStockReserved) {
+    contracts::PayloadAs<contracts::StockReserved>(p, t);
+  } else if (t == topics::kStockRejected) {
+    return contracts::PayloadAs<contracts::StockRejected>(p, t).reason;
+  } else if (t == topics::kPaymentCompleted) {
+    contracts::PayloadAs<contracts::PaymentCompleted>(p, t);
+  } else if (t == topics::kPaymentFailed) {
+    return contracts::PayloadAs<contracts::PaymentFailed>(p, t).reason;
+  } else if (t == topics::kStockReleased) {
+    contracts::PayloadAs<contracts::StockReleased>(p, t);
+  } else {
+    throw contracts::ContractError("completion does not handle " + t);
+  }
+  return std::nullopt;
+}
+
+void InsertStep(db::Connection& conn, const std::string& order_id, const std::string& event_id,
+                const std::string& type, const std::optional<std::string>& reason,
+                const std::string& occurred_db) {
+  auto& st = conn.Prepare(sql::kInsertStep);
+  st.setString(1, order_id);
+  st.setString(2, event_id);
+  st.setString(3, type);
+  if (reason) {
+    st.setString(4, *reason);
+  } else {
+    st.setNull(4, ::sql::DataType::VARCHAR);
+  }
+  st.setString(5, occurred_db);
+  st.executeUpdate();
+}
+
+}  // namespace
+
+std::vector<std::string> SagaTopics() {
+  return {topics::kOrderCreated,     topics::kStockReserved, topics::kStockRejected,
+          topics::kPaymentCompleted, topics::kPaymentFailed, topics::kStockReleased};
+}
+
+void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& tx) {
+  const auto& env = event.envelope;
+  const auto reason = CheckPayload(env);
+  const auto occurred = ToDbTime(env.occurred_at);
+  auto& conn = tx.Conn();
+  db::detail::Translate(&conn, [&] {
+    {
+      auto& st = conn.Prepare(sql::kEnsureSaga);
+      st.setString(1, env.order_id);
+      st.setString(2, occurred);
+      st.executeUpdate();
+    }
+    std::string status;
+    {
+      auto& st = conn.Prepare(sql::kLockSaga);
+      st.setString(1, env.order_id);
+      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+      rs->next();
+      status = rs->getString(1).asStdString();
+    }
+    {
+      auto& st = conn.Prepare(sql::kEarlierStart);
+      st.setString(1, occurred);
+      st.setString(2, occurred);
+      st.setString(3, env.order_id);
+      st.setString(4, occurred);
+      st.executeUpdate();
+    }
+    InsertStep(conn, env.order_id, env.event_id, env.event_type, reason, occurred);
+    if (status != "PENDING") return;  // final already: a late step only joins the timeline
+
+    std::vector<Step> steps;
+    {
+      auto& st = conn.Prepare(sql::kSelectStepTypes);
+      st.setString(1, env.order_id);
+      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+      while (rs->next()) {
+        steps.push_back({rs->getString(1).asStdString(),
+                         rs->isNull(2) ? std::nullopt : std::optional(rs->getString(2).asStdString())});
+      }
+    }
+    const auto outcome = Decide(steps);
+    if (!outcome.Final()) return;
+    const bool completed = outcome.status == "COMPLETED";
+    const auto final_event = contracts::Envelope::New(
+        completed ? topics::kOrderCompleted : topics::kOrderCancelled, env.order_id,
+        contracts::OrderFinished{outcome.reason}, env.event_id);
+    const auto finished = ToDbTime(final_event.occurred_at);
+    auto& st = conn.Prepare(sql::kFinish);
+    st.setString(1, outcome.status);
+    if (outcome.reason) {
+      st.setString(2, *outcome.reason);
+    } else {
+      st.setNull(2, ::sql::DataType::VARCHAR);
+    }
+    st.setString(3, finished);
+    st.setString(4, finished);
+    st.setString(5, env.order_id);
+    st.executeUpdate();
+    InsertStep(conn, env.order_id, final_event.event_id, final_event.event_type, outcome.reason, finished);
+    outbox::Append(tx, final_event, event.traceparent);
+  });
+}
+
+}  // namespace saga::completion

@@ -1,0 +1,102 @@
+#include "saga/completion/http_api.hpp"
+
+#include <cmath>
+
+#include "saga/completion/saga_rules.hpp"
+#include "saga/db/error.hpp"
+#include "sql.hpp"
+
+namespace saga::completion {
+namespace {
+
+template <typename F>
+http::Response Db(F&& f) {
+  try {
+    return f();
+  } catch (const db::Error& e) {
+    if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
+    throw;
+  }
+}
+
+nlohmann::json NullableString(::sql::ResultSet& rs, int col) {
+  return rs.isNull(col) ? nlohmann::json() : nlohmann::json(rs.getString(col).asStdString());
+}
+
+}  // namespace
+
+http::Router MakeRouter(db::Pool& pool) {
+  http::Router r;
+  r.Add("GET", "/sagas/stats", [&pool](const http::Request&) {
+    return Db([&] {
+      return db::InTransaction(pool, [](db::Transaction& tx) {
+        auto& conn = tx.Conn();
+        nlohmann::json counts{{"PENDING", 0}, {"COMPLETED", 0}, {"CANCELLED", 0}};
+        std::int64_t total = 0;
+        {
+          std::unique_ptr<::sql::ResultSet> rs(conn.Prepare(sql::kCountByStatus).executeQuery());
+          while (rs->next()) {
+            counts[rs->getString(1).asStdString()] = rs->getInt64(2);
+            total += rs->getInt64(2);
+          }
+        }
+        std::int64_t finished = 0;
+        {
+          std::unique_ptr<::sql::ResultSet> rs(conn.Prepare(sql::kCountFinished).executeQuery());
+          rs->next();
+          finished = rs->getInt64(1);
+        }
+        nlohmann::json durations{{"count", finished}, {"p50", nullptr}, {"p95", nullptr}, {"p99", nullptr}};
+        for (const auto& [name, q] : {std::pair{"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}}) {
+          if (finished == 0) break;
+          // Nearest-rank percentile: the ceil(q * n)-th smallest duration.
+          const auto rank = static_cast<std::int64_t>(std::ceil(q * static_cast<double>(finished)));
+          auto& st = conn.Prepare(sql::kNthDuration);
+          st.setInt64(1, std::max<std::int64_t>(rank, 1) - 1);
+          std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+          if (rs->next()) durations[name] = rs->getInt64(1);
+        }
+        tx.Commit();
+        return http::Response::Json(200, {{"counts", counts}, {"total", total}, {"durationMs", durations}});
+      });
+    });
+  });
+  r.Add("GET", "/sagas/{orderId}", [&pool](const http::Request& req) {
+    const auto& order_id = req.Param("orderId");
+    return Db([&] {
+      return db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto& conn = tx.Conn();
+        nlohmann::json body{{"orderId", order_id}};
+        {
+          auto& st = conn.Prepare(sql::kGetSaga);
+          st.setString(1, order_id);
+          std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+          if (!rs->next()) {
+            throw http::HttpError(404, "SAGA_NOT_FOUND", "no event seen yet for order " + order_id, "orderId");
+          }
+          body["status"] = rs->getString(1).asStdString();
+          body["reason"] = NullableString(*rs, 2);
+          body["startedAt"] = FromDbTime(rs->getString(3).asStdString());
+          body["finishedAt"] = rs->isNull(4) ? nlohmann::json() : nlohmann::json(FromDbTime(rs->getString(4).asStdString()));
+          body["durationMs"] = rs->isNull(5) ? nlohmann::json() : nlohmann::json(rs->getInt64(5));
+        }
+        auto& st = conn.Prepare(sql::kGetSteps);
+        st.setString(1, order_id);
+        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+        nlohmann::json steps = nlohmann::json::array();
+        while (rs->next()) {
+          nlohmann::json step{{"event", rs->getString(1).asStdString()},
+                              {"at", FromDbTime(rs->getString(2).asStdString())}};
+          if (!rs->isNull(3)) step["reason"] = rs->getString(3).asStdString();
+          steps.push_back(std::move(step));
+        }
+        body["steps"] = steps;
+        tx.Commit();
+        return http::Response::Json(200, body);
+      });
+    });
+  });
+  return r;
+}
+
+}  // namespace saga::completion

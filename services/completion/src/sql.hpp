@@ -1,0 +1,34 @@
+#pragma once
+
+namespace saga::completion::sql {
+
+inline constexpr const char* kEnsureSaga =
+    "INSERT INTO sagas (order_id, status, started_at, updated_at) "
+    "VALUES (?, 'PENDING', ?, UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE order_id = order_id";
+inline constexpr const char* kLockSaga =
+    "SELECT status, started_at FROM sagas WHERE order_id = ? FOR UPDATE";
+inline constexpr const char* kEarlierStart =
+    "UPDATE sagas SET started_at = ?, duration_ms = IF(finished_at IS NULL, NULL, "
+    "TIMESTAMPDIFF(MICROSECOND, ?, finished_at) DIV 1000) WHERE order_id = ? AND started_at > ?";
+inline constexpr const char* kInsertStep =
+    "INSERT IGNORE INTO saga_steps (order_id, event_id, event_type, reason, occurred_at, recorded_at) "
+    "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
+inline constexpr const char* kSelectStepTypes =
+    "SELECT event_type, reason FROM saga_steps WHERE order_id = ?";
+inline constexpr const char* kFinish =
+    "UPDATE sagas SET status = ?, reason = ?, finished_at = ?, "
+    "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, ?) DIV 1000, updated_at = UTC_TIMESTAMP(3) "
+    "WHERE order_id = ?";
+
+inline constexpr const char* kGetSaga =
+    "SELECT status, reason, CAST(started_at AS CHAR), CAST(finished_at AS CHAR), duration_ms "
+    "FROM sagas WHERE order_id = ?";
+inline constexpr const char* kGetSteps =
+    "SELECT event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps WHERE order_id = ? "
+    "ORDER BY occurred_at, recorded_at";
+inline constexpr const char* kCountByStatus = "SELECT status, COUNT(*) FROM sagas GROUP BY status";
+inline constexpr const char* kCountFinished = "SELECT COUNT(*) FROM sagas WHERE duration_ms IS NOT NULL";
+inline constexpr const char* kNthDuration =
+    "SELECT duration_ms FROM sagas WHERE duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?";
+
+}  // namespace saga::completion::sql

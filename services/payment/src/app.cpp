@@ -1,0 +1,18 @@
+#include "saga/payment/app.hpp"
+
+#include "saga/payment/http_api.hpp"
+#include "saga/payment/payment_handler.hpp"
+#include "saga/runtime/service.hpp"
+
+namespace saga::payment {
+
+void Start(const config::Env& env, runtime::StopStack& stops) {
+  const auto cfg = config::CommonConfig::Load(
+      env, {.service = "payment", .http_port = 8082, .db_user = "payment_svc",
+            .db_password = "payment_pw", .db_name = "payment_db"});
+  runtime::StartConsumerService(cfg, stops, std::make_shared<PaymentHandler>(),
+                                {contracts::topics::kStockReserved},
+                                [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });
+}
+
+}  // namespace saga::payment

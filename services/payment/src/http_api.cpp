@@ -1,0 +1,110 @@
+#include "saga/payment/http_api.hpp"
+
+#include <charconv>
+
+#include "saga/db/error.hpp"
+#include "saga/payment/balance.hpp"
+#include "sql.hpp"
+
+namespace saga::payment {
+namespace {
+
+std::int64_t UserIdParam(const http::Request& req) {
+  const auto& raw = req.Param("userId");
+  std::int64_t id = 0;
+  const auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+  if (ec != std::errc() || p != raw.data() + raw.size() || id <= 0) {
+    throw http::ValidationFailed("userId", "userId must be a positive integer");
+  }
+  return id;
+}
+
+template <typename F>
+http::Response Db(F&& f) {
+  try {
+    return f();
+  } catch (const db::Error& e) {
+    if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
+    throw;
+  }
+}
+
+}  // namespace
+
+http::Router MakeRouter(db::Pool& pool) {
+  http::Router r;
+  r.Add("POST", "/users/{userId}/balance/charge", [&pool](const http::Request& req) {
+    const auto user_id = UserIdParam(req);
+    const auto body = req.Json();
+    const auto it = body.is_object() ? body.find("amount") : body.end();
+    if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0 ||
+        it->get<std::int64_t>() > 1'000'000'000'000LL) {
+      throw http::ValidationFailed("amount", "amount must be an integer from 1 to 1000000000000");
+    }
+    const auto amount = it->get<std::int64_t>();
+    const auto key = req.Header("Idempotency-Key");
+    if (key && (key->empty() || key->size() > 128)) {
+      throw http::ValidationFailed("Idempotency-Key", "Idempotency-Key must be 1 to 128 characters");
+    }
+    return Db([&] {
+      for (int attempt = 1;; ++attempt) {
+        try {
+          const auto c = db::InTransaction(pool, [&](db::Transaction& tx) {
+            auto result = Charge(tx, user_id, amount, key);
+            tx.Commit();
+            return result;
+          });
+          auto res = http::Response::Json(200, {{"userId", c.user_id},
+                                                {"previousBalance", c.previous_balance},
+                                                {"chargedAmount", c.charged_amount},
+                                                {"currentBalance", c.current_balance}});
+          if (c.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+          return res;
+        } catch (const ChargeKeyConflict& e) {
+          throw http::HttpError(422, "IDEMPOTENCY_KEY_REUSED", e.what(), "Idempotency-Key");
+        } catch (const db::Error& e) {
+          // Lost the race for this key to a concurrent request: our credit was rolled back;
+          // the next attempt finds the winner's answer and replays it.
+          if (!e.IsDuplicateKey() || attempt >= 2) throw;
+        }
+      }
+    });
+  });
+  r.Add("GET", "/users/{userId}/balance", [&pool](const http::Request& req) {
+    const auto user_id = UserIdParam(req);
+    return Db([&] {
+      const auto balance = db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto b = Balance(tx, user_id);
+        tx.Commit();
+        return b;
+      });
+      if (!balance) throw http::HttpError(404, "USER_NOT_FOUND", "no account for user " + std::to_string(user_id), "userId");
+      return http::Response::Json(200, {{"userId", user_id}, {"balance", *balance}});
+    });
+  });
+  r.Add("GET", "/payments/{orderId}", [&pool](const http::Request& req) {
+    const auto& order_id = req.Param("orderId");
+    return Db([&] {
+      return db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto& st = tx.Conn().Prepare(sql::kGetPayment);
+        st.setString(1, order_id);
+        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+        if (!rs->next()) throw http::HttpError(404, "PAYMENT_NOT_FOUND", "no payment for order " + order_id, "orderId");
+        std::string created = rs->getString(7).asStdString();
+        if (created.size() > 10) created[10] = 'T';
+        nlohmann::json body{{"orderId", rs->getString(1).asStdString()},
+                            {"paymentId", rs->getString(2).asStdString()},
+                            {"userId", rs->getInt64(3)},
+                            {"amount", rs->getInt64(4)},
+                            {"status", rs->getString(5).asStdString()},
+                            {"reason", rs->isNull(6) ? nlohmann::json() : nlohmann::json(rs->getString(6).asStdString())},
+                            {"createdAt", created + "Z"}};
+        tx.Commit();
+        return http::Response::Json(200, body);
+      });
+    });
+  });
+  return r;
+}
+
+}  // namespace saga::payment

@@ -1,0 +1,21 @@
+#pragma once
+
+#include "saga/messaging/processor.hpp"
+
+namespace saga::stock {
+
+/// order.created: reserve every item or none (never below zero) and emit stock.reserved with
+/// prices, or stock.rejected. payment.failed: give back exactly what the order reserved, once,
+/// and emit stock.released. All product rows of a batch are locked first, in ascending id order,
+/// so two transactions can never wait on each other in a cycle.
+class StockHandler : public messaging::EventHandler {
+ public:
+  void Prepare(const std::vector<messaging::Event>& events, db::Transaction& tx) override;
+  void Handle(const messaging::Event& event, db::Transaction& tx) override;
+
+ private:
+  void Reserve(const messaging::Event& event, db::Transaction& tx);
+  void Release(const messaging::Event& event, db::Transaction& tx);
+};
+
+}  // namespace saga::stock

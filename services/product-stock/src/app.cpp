@@ -1,0 +1,21 @@
+#include "saga/stock/app.hpp"
+
+#include "saga/log/log.hpp"
+#include "saga/runtime/options.hpp"
+#include "saga/runtime/service.hpp"
+#include "saga/stock/http_api.hpp"
+#include "saga/stock/stock_handler.hpp"
+
+namespace saga::stock {
+
+void Start(const config::Env& env, runtime::StopStack& stops) {
+  const auto cfg = config::CommonConfig::Load(
+      env, {.service = "product-stock", .http_port = 8081, .db_user = "stock_svc",
+            .db_password = "stock_pw", .db_name = "stock_db"});
+  runtime::StartConsumerService(
+      cfg, stops, std::make_shared<StockHandler>(),
+      {contracts::topics::kOrderCreated, contracts::topics::kPaymentFailed},
+      [&cfg](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, cfg.admin_token); });
+}
+
+}  // namespace saga::stock

@@ -1,0 +1,128 @@
+#include "saga/stock/http_api.hpp"
+
+#include <charconv>
+
+#include "saga/db/error.hpp"
+#include "sql.hpp"
+
+namespace saga::stock {
+namespace {
+
+nlohmann::json ProductJson(::sql::ResultSet& rs) {
+  return {{"id", rs.getInt64(1)}, {"name", rs.getString(2).asStdString()},
+          {"price", rs.getInt64(3)}, {"stock", rs.getInt64(4)}};
+}
+
+std::int64_t PathId(const http::Request& req) {
+  const auto& raw = req.Param("id");
+  std::int64_t id = 0;
+  const auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
+  if (ec != std::errc() || p != raw.data() + raw.size() || id <= 0) {
+    throw http::HttpError(404, "PRODUCT_NOT_FOUND", "no product " + raw, "id");
+  }
+  return id;
+}
+
+int QueryInt(const http::Request& req, const char* name, int fallback, int min, int max) {
+  const auto raw = req.Query(name);
+  if (!raw) return fallback;
+  int v = 0;
+  const auto [p, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), v);
+  if (ec != std::errc() || p != raw->data() + raw->size() || v < min || v > max) {
+    throw http::ValidationFailed(name, std::string(name) + " must be an integer from " +
+                                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return v;
+}
+
+template <typename F>
+http::Response Db(F&& f) {
+  try {
+    return f();
+  } catch (const db::Error& e) {
+    if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
+    throw;
+  }
+}
+
+}  // namespace
+
+http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
+  http::Router r;
+  r.Add("GET", "/products", [&pool](const http::Request&) {
+    return Db([&] {
+      return db::InTransaction(pool, [](db::Transaction& tx) {
+        auto& st = tx.Conn().Prepare(sql::kListProducts);
+        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+        nlohmann::json items = nlohmann::json::array();
+        while (rs->next()) items.push_back(ProductJson(*rs));
+        tx.Commit();
+        return http::Response::Json(200, {{"items", items}});
+      });
+    });
+  });
+  r.Add("GET", "/products/top", [&pool](const http::Request& req) {
+    const int days = QueryInt(req, "days", 3, 1, 365);
+    const int limit = QueryInt(req, "limit", 5, 1, 100);
+    return Db([&] {
+      return db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto& st = tx.Conn().Prepare(sql::kTopProducts);
+        st.setInt(1, days);
+        st.setInt(2, limit);
+        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+        nlohmann::json items = nlohmann::json::array();
+        while (rs->next()) {
+          items.push_back({{"productId", rs->getInt64(1)}, {"name", rs->getString(2).asStdString()},
+                           {"quantity", rs->getInt64(3)}});
+        }
+        tx.Commit();
+        return http::Response::Json(200, {{"days", days}, {"limit", limit}, {"items", items}});
+      });
+    });
+  });
+  r.Add("GET", "/products/{id}", [&pool](const http::Request& req) {
+    const auto id = PathId(req);
+    return Db([&] {
+      return db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto& st = tx.Conn().Prepare(sql::kGetProduct);
+        st.setInt64(1, id);
+        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+        if (!rs->next()) throw http::HttpError(404, "PRODUCT_NOT_FOUND", "no product " + std::to_string(id), "id");
+        auto body = ProductJson(*rs);
+        tx.Commit();
+        return http::Response::Json(200, body);
+      });
+    });
+  });
+  r.Add("PUT", "/products/{id}/stock", [&pool, admin_token](const http::Request& req) {
+    if (admin_token.empty() || req.Header("X-Admin-Token").value_or("") != admin_token) {
+      throw http::HttpError(401, "UNAUTHORIZED", "a valid X-Admin-Token header is required");
+    }
+    const auto id = PathId(req);
+    const auto body = req.Json();
+    const auto it = body.is_object() ? body.find("stock") : body.end();
+    if (!body.is_object() || it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0 ||
+        it->get<std::int64_t>() > 1'000'000'000) {
+      throw http::ValidationFailed("stock", "stock must be an integer from 0 to 1000000000");
+    }
+    const auto stock = it->get<std::int64_t>();
+    return Db([&] {
+      return db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto& up = tx.Conn().Prepare(sql::kSetStock);
+        up.setInt64(1, stock);
+        up.setInt64(2, id);
+        up.executeUpdate();
+        auto& st = tx.Conn().Prepare(sql::kGetProduct);
+        st.setInt64(1, id);
+        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+        if (!rs->next()) throw http::HttpError(404, "PRODUCT_NOT_FOUND", "no product " + std::to_string(id), "id");
+        auto json = ProductJson(*rs);
+        tx.Commit();
+        return http::Response::Json(200, json);
+      });
+    });
+  });
+  return r;
+}
+
+}  // namespace saga::stock

@@ -1,0 +1,39 @@
+#pragma once
+
+namespace saga::stock::sql {
+
+inline constexpr const char* kLockProductsHead =
+    "SELECT product_id FROM products WHERE product_id IN (";
+inline constexpr const char* kLockProductsTail = ") ORDER BY product_id FOR UPDATE";
+inline constexpr const char* kReservedProductsHead =
+    "SELECT DISTINCT product_id FROM reservations WHERE order_id IN (";
+inline constexpr const char* kHasReservation = "SELECT 1 FROM reservations WHERE order_id = ? LIMIT 1";
+inline constexpr const char* kSelectProduct =
+    "SELECT price, stock FROM products WHERE product_id = ? FOR UPDATE";
+inline constexpr const char* kTakeStock =
+    "UPDATE products SET stock = stock - ?, updated_at = UTC_TIMESTAMP(3) WHERE product_id = ?";
+inline constexpr const char* kGiveStock =
+    "UPDATE products SET stock = stock + ?, updated_at = UTC_TIMESTAMP(3) WHERE product_id = ?";
+inline constexpr const char* kInsertReservation =
+    "INSERT INTO reservations (order_id, product_id, quantity, unit_price, status, created_at) "
+    "VALUES (?, ?, ?, ?, 'RESERVED', UTC_TIMESTAMP(3))";
+inline constexpr const char* kSelectReserved =
+    "SELECT product_id, quantity FROM reservations WHERE order_id = ? AND status = 'RESERVED' "
+    "ORDER BY product_id FOR UPDATE";
+inline constexpr const char* kMarkReleased =
+    "UPDATE reservations SET status = 'RELEASED', released_at = UTC_TIMESTAMP(3) "
+    "WHERE order_id = ? AND status = 'RESERVED'";
+
+inline constexpr const char* kListProducts =
+    "SELECT product_id, name, price, stock FROM products ORDER BY product_id LIMIT 1000";
+inline constexpr const char* kGetProduct =
+    "SELECT product_id, name, price, stock FROM products WHERE product_id = ?";
+inline constexpr const char* kSetStock =
+    "UPDATE products SET stock = ?, updated_at = UTC_TIMESTAMP(3) WHERE product_id = ?";
+inline constexpr const char* kTopProducts =
+    "SELECT r.product_id, p.name, SUM(r.quantity) AS sold FROM reservations r "
+    "JOIN products p ON p.product_id = r.product_id "
+    "WHERE r.status = 'RESERVED' AND r.created_at >= UTC_TIMESTAMP(3) - INTERVAL ? DAY "
+    "GROUP BY r.product_id, p.name ORDER BY sold DESC, r.product_id LIMIT ?";
+
+}  // namespace saga::stock::sql
