@@ -64,11 +64,22 @@ void AdminExec(const std::string& sql) {
   conn.Commit();
 }
 
-ScratchSchema::ScratchSchema() : name_(UniqueName("it")) {
+ScratchSchema::ScratchSchema(const std::string& source, const std::vector<std::string>& with_rows_of)
+    : name_(UniqueName("it")) {
   db::Connection conn(AdminDb());
   conn.Execute("CREATE DATABASE `" + name_ + "`");
-  for (const char* t : {"orders", "order_items", "idempotency_keys", "outbox", "inbox"}) {
-    conn.Execute("CREATE TABLE `" + name_ + "`." + t + " LIKE order_db." + t);
+  std::vector<std::string> tables;
+  {
+    auto rs = conn.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = '" +
+                         source + "'");
+    while (rs->next()) tables.push_back(rs->getString(1).asStdString());
+  }
+  if (tables.empty()) throw std::runtime_error("schema " + source + " has no tables");
+  for (const auto& t : tables) {
+    conn.Execute("CREATE TABLE `" + name_ + "`." + t + " LIKE " + source + "." + t);
+  }
+  for (const auto& t : with_rows_of) {
+    conn.Execute("INSERT INTO `" + name_ + "`." + t + " SELECT * FROM " + source + "." + t);
   }
   conn.Commit();
 }
@@ -90,9 +101,7 @@ long long ScratchSchema::Count(const std::string& table) const {
   return n;
 }
 
-namespace {
-
-std::vector<kafka::InMessage> ReadUntil(
+std::vector<kafka::InMessage> ReadTopicUntil(
     const std::string& topic, const std::function<bool(const std::vector<kafka::InMessage>&)>& done,
     std::chrono::seconds timeout) {
   kafka::Consumer consumer({.bootstrap = Bootstrap(),
@@ -109,18 +118,46 @@ std::vector<kafka::InMessage> ReadUntil(
   return out;
 }
 
-}  // namespace
+
+long long ScratchSchema::Scalar(const std::string& sql) const {
+  db::Connection conn(Db());
+  auto rs = conn.Query(sql);
+  const long long v = rs->next() ? rs->getInt64(1) : 0;
+  conn.Commit();
+  return v;
+}
+
+std::vector<contracts::Envelope> ScratchSchema::Outbox() const {
+  db::Connection conn(Db());
+  auto rs = conn.Query("SELECT envelope FROM outbox ORDER BY id");
+  std::vector<contracts::Envelope> out;
+  while (rs->next()) out.push_back(contracts::Envelope::Parse(rs->getString(1).asStdString()));
+  conn.Commit();
+  return out;
+}
+
+kafka::InMessage Delivered(const contracts::Envelope& env, std::int64_t offset) {
+  kafka::InMessage m;
+  m.topic = env.event_type;
+  m.offset = offset;
+  m.key = env.order_id;
+  m.value = env.Serialize();
+  m.headers = {{"event-type", env.event_type},
+               {"event-id", env.event_id},
+               {"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}};
+  return m;
+}
 
 std::vector<kafka::InMessage> ReadTopic(const std::string& topic, std::size_t expected,
                                         std::chrono::seconds timeout) {
-  return ReadUntil(topic, [&](const auto& got) { return got.size() >= expected; }, timeout);
+  return ReadTopicUntil(topic, [&](const auto& got) { return got.size() >= expected; }, timeout);
 }
 
 std::vector<kafka::InMessage> ReadTopicDistinct(const std::string& topic, std::size_t expected,
                                                 std::chrono::seconds timeout) {
   std::set<std::string> seen;
   std::size_t counted = 0;
-  return ReadUntil(
+  return ReadTopicUntil(
       topic,
       [&](const auto& got) {
         for (; counted < got.size(); ++counted) {

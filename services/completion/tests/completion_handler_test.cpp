@@ -1,0 +1,63 @@
+#include <catch2/catch.hpp>
+
+#include "saga/completion/completion_handler.hpp"
+#include "saga/contracts/saga_events.hpp"
+#include "support/harness.hpp"
+
+using namespace saga::contracts;
+using Harness = saga::test::Harness<saga::completion::CompletionHandler>;
+
+namespace {
+
+std::vector<Envelope> CompensatedSaga(const std::string& order) {
+  return {Envelope::New(topics::kOrderCreated, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}),
+          Envelope::New(topics::kStockReserved, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000}),
+          Envelope::New(topics::kPaymentFailed, order, PaymentFailed{UserId(1), 2000, reasons::kInsufficientBalance}),
+          Envelope::New(topics::kStockReleased, order, StockReleased{{{ProductId(1), 1}}})};
+}
+
+std::string Status(const Harness& h, const std::string& order) {
+  saga::db::Connection conn(h.schema.Db());
+  auto rs = conn.Query("SELECT CONCAT(status, '/', COALESCE(reason, '-')) FROM sagas WHERE order_id = '" + order + "'");
+  std::string s = rs->next() ? rs->getString(1).asStdString() : "";
+  conn.Commit();
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("Events delivered twice and in reverse order end the saga once", "[completion]") {
+  Harness h("completion_db");
+  auto events = CompensatedSaga("c-1");
+  std::reverse(events.begin(), events.end());
+  for (const auto& e : events) {
+    h.Deliver({e});
+    h.Deliver({e});
+  }
+  CHECK(Status(h, "c-1") == "CANCELLED/INSUFFICIENT_BALANCE");
+  const auto cancelled = h.Emitted(topics::kOrderCancelled);
+  REQUIRE(cancelled.size() == 1);
+  CHECK(cancelled[0].payload == nlohmann::json{{"reason", "INSUFFICIENT_BALANCE"}});
+  CHECK(h.Emitted(topics::kOrderCompleted).empty());
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM saga_steps WHERE order_id = 'c-1'") == 5);
+  CHECK(h.schema.Scalar("SELECT duration_ms IS NOT NULL FROM sagas WHERE order_id = 'c-1'") == 1);
+}
+
+TEST_CASE("A cancelled saga that reserved stock waits for stock.released", "[completion]") {
+  Harness h("completion_db");
+  const auto events = CompensatedSaga("c-2");
+  h.Deliver({events[0], events[1], events[2]});
+  CHECK(Status(h, "c-2") == "PENDING/-");
+  CHECK(h.Emitted(topics::kOrderCancelled).empty());
+  h.Deliver({events[3]});
+  CHECK(Status(h, "c-2") == "CANCELLED/INSUFFICIENT_BALANCE");
+}
+
+TEST_CASE("A paid saga completes once in one batch", "[completion]") {
+  Harness h("completion_db");
+  const std::string order = "c-3";
+  const auto paid = Envelope::New(topics::kPaymentCompleted, order, PaymentCompleted{UserId(1), 2000, NewUuid()});
+  h.Deliver({paid, Envelope::New(topics::kOrderCreated, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}), paid});
+  CHECK(Status(h, order) == "COMPLETED/-");
+  CHECK(h.Emitted(topics::kOrderCompleted).size() == 1);
+}

@@ -1,0 +1,66 @@
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "saga/completion/saga_rules.hpp"
+#include "saga/contracts/envelope.hpp"
+
+using namespace saga::completion;
+
+namespace {
+
+/// Feeds `steps` one by one in every possible order; returns the outcomes seen after each.
+void ForEveryOrder(std::vector<Step> steps,
+                   const std::function<void(const std::vector<Outcome>&, const std::vector<Step>&)>& check) {
+  std::sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.event_type < b.event_type; });
+  do {
+    std::vector<Step> seen;
+    std::vector<Outcome> outcomes;
+    for (const auto& s : steps) {
+      seen.push_back(s);
+      outcomes.push_back(Decide(seen));
+    }
+    check(outcomes, steps);
+  } while (std::next_permutation(steps.begin(), steps.end(),
+                                 [](const auto& a, const auto& b) { return a.event_type < b.event_type; }));
+}
+
+}  // namespace
+
+TEST_CASE("A paid saga is COMPLETED whatever order its events come in", "[completion]") {
+  ForEveryOrder({{"order.created", {}}, {"stock.reserved", {}}, {"payment.completed", {}}},
+                [](const std::vector<Outcome>& o, const std::vector<Step>&) {
+                  CHECK(o.back().status == "COMPLETED");
+                  CHECK_FALSE(o.back().reason.has_value());
+                });
+}
+
+TEST_CASE("A payment failure is final only with the stock released", "[completion]") {
+  ForEveryOrder({{"order.created", {}}, {"stock.reserved", {}}, {"payment.failed", "INSUFFICIENT_BALANCE"},
+                 {"stock.released", {}}},
+                [](const std::vector<Outcome>& o, const std::vector<Step>& order) {
+                  bool failed = false, released = false;
+                  for (std::size_t i = 0; i < o.size(); ++i) {
+                    failed = failed || order[i].event_type == "payment.failed";
+                    released = released || order[i].event_type == "stock.released";
+                    CHECK(o[i].status == (failed && released ? "CANCELLED" : "PENDING"));
+                  }
+                  CHECK(o.back().reason == std::optional<std::string>("INSUFFICIENT_BALANCE"));
+                });
+  CHECK(Decide({{"payment.failed", "UNKNOWN_USER"}}).status == "PENDING");
+}
+
+TEST_CASE("A stock rejection cancels with its reason", "[completion]") {
+  ForEveryOrder({{"order.created", {}}, {"stock.rejected", "OUT_OF_STOCK"}}, [](const std::vector<Outcome>& o, const std::vector<Step>&) {
+    CHECK(o.back().status == "CANCELLED");
+    CHECK(o.back().reason == std::optional<std::string>("OUT_OF_STOCK"));
+  });
+  CHECK(Decide({{"order.created", {}}}).status == "PENDING");
+  CHECK(Decide({}).status == "PENDING");
+}
+
+TEST_CASE("Event times convert to and from DATETIME(3) and bad ones are refused", "[completion]") {
+  CHECK(ToDbTime("2026-11-21T12:00:00.123Z") == "2026-11-21 12:00:00.123");
+  CHECK(FromDbTime("2026-11-21 12:00:00.123") == "2026-11-21T12:00:00.123Z");
+  CHECK_THROWS_AS(ToDbTime("2026-11-21 12:00:00"), saga::contracts::ContractError);
+  CHECK_THROWS_AS(ToDbTime("yesterday"), saga::contracts::ContractError);
+}

@@ -1,0 +1,95 @@
+#include <catch2/catch.hpp>
+
+#include "saga/contracts/saga_events.hpp"
+#include "saga/stock/stock_handler.hpp"
+#include "support/harness.hpp"
+
+using namespace saga::contracts;
+using Harness = saga::test::Harness<saga::stock::StockHandler>;
+
+namespace {
+
+Envelope Created(const std::string& order, std::vector<OrderItem> items, std::int64_t user = 1) {
+  return Envelope::New(topics::kOrderCreated, order, OrderCreated{UserId(user), std::move(items), {}});
+}
+Envelope PaymentFailedFor(const std::string& order) {
+  return Envelope::New(topics::kPaymentFailed, order, PaymentFailed{UserId(1), 1, reasons::kInsufficientBalance});
+}
+long long Stock(const Harness& h, int product) {
+  return h.schema.Scalar("SELECT stock FROM products WHERE product_id = " + std::to_string(product));
+}
+// Products 1..10 at stock 100 and price 2000 + id.
+void Restock(Harness& h) {
+  saga::db::Connection conn(h.schema.Db());
+  conn.Execute("UPDATE products SET stock = 100, price = 2000 + product_id");
+  conn.Commit();
+}
+
+}  // namespace
+
+TEST_CASE("Stock reserves every item with prices and total, once per delivery", "[stock]") {
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  const auto created = Created("o-1", {{ProductId(3), 2}, {ProductId(1), 5}});
+  h.Deliver({created, created});  // the same event twice in one batch
+  h.Deliver({created});           // and again later (redelivery)
+  CHECK(Stock(h, 1) == 95);
+  CHECK(Stock(h, 3) == 98);
+  const auto reserved = h.Emitted(topics::kStockReserved);
+  REQUIRE(reserved.size() == 1);
+  const auto payload = reserved[0].payload.get<StockReserved>();
+  CHECK(payload.items == std::vector<PricedItem>{{ProductId(1), 5, 2001}, {ProductId(3), 2, 2003}});
+  CHECK(payload.total_amount == 5 * 2001 + 2 * 2003);
+  CHECK(reserved[0].causation_id == std::optional<std::string>(created.event_id));
+  CHECK(h.schema.Count("reservations") == 2);
+}
+
+TEST_CASE("An order one unit short reserves nothing and is rejected OUT_OF_STOCK", "[stock]") {
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  h.Deliver({Created("o-2", {{ProductId(2), 1}, {ProductId(4), 101}})});
+  CHECK(Stock(h, 2) == 100);
+  CHECK(Stock(h, 4) == 100);
+  const auto rejected = h.Emitted(topics::kStockRejected);
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].payload == nlohmann::json{{"reason", "OUT_OF_STOCK"}, {"productId", 4}});
+  CHECK(h.schema.Count("reservations") == 0);
+}
+
+TEST_CASE("An unknown product is rejected UNKNOWN_PRODUCT and changes nothing", "[stock]") {
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  h.Deliver({Created("o-3", {{ProductId(1), 1}, {ProductId(999), 1}})});
+  CHECK(Stock(h, 1) == 100);
+  const auto rejected = h.Emitted(topics::kStockRejected);
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].payload == nlohmann::json{{"reason", "UNKNOWN_PRODUCT"}, {"productId", 999}});
+}
+
+TEST_CASE("payment.failed gives back exactly what was reserved and only once", "[stock]") {
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  h.Deliver({Created("o-4", {{ProductId(5), 7}, {ProductId(6), 3}})});
+  REQUIRE(Stock(h, 5) == 93);
+  h.Deliver({PaymentFailedFor("o-4")});
+  h.Deliver({PaymentFailedFor("o-4"), PaymentFailedFor("o-4")});  // new event ids, same order
+  CHECK(Stock(h, 5) == 100);
+  CHECK(Stock(h, 6) == 100);
+  const auto released = h.Emitted(topics::kStockReleased);
+  REQUIRE(released.size() == 1);
+  CHECK(released[0].payload.get<StockReleased>().items ==
+        std::vector<OrderItem>{{ProductId(5), 7}, {ProductId(6), 3}});
+  h.Deliver({PaymentFailedFor("never-reserved")});
+  CHECK(h.Emitted(topics::kStockReleased).size() == 1);
+}
+
+TEST_CASE("Orders racing for the last units never take stock below zero", "[stock]") {
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  std::vector<Envelope> batch;
+  for (int i = 0; i < 30; ++i) batch.push_back(Created("race-" + std::to_string(i), {{ProductId(7), 4}}));
+  h.Deliver(batch);
+  CHECK(Stock(h, 7) == 0);  // 25 x 4 = 100 reserved
+  CHECK(h.Emitted(topics::kStockReserved).size() == 25);
+  CHECK(h.Emitted(topics::kStockRejected).size() == 5);
+}
