@@ -28,6 +28,10 @@ def load_env():
 ENV = load_env()
 ORDER_URL = ENV["ORDER_URL"]
 RELAY_URL = ENV["RELAY_URL"]
+PRODUCT_URL = ENV["PRODUCT_URL"]
+PAYMENT_URL = ENV["PAYMENT_URL"]
+COMPLETION_URL = ENV["COMPLETION_URL"]
+ADMIN_TOKEN = ENV["ADMIN_TOKEN"]
 BOOTSTRAP = ENV["KAFKA_BOOTSTRAP"]
 
 
@@ -121,3 +125,29 @@ def schema(name):
 
 def validate(instance, schema_name):
     jsonschema.Draft202012Validator(schema(schema_name)).validate(instance)
+
+
+def wait_final(order_id, timeout=60.0):
+    """GET /sagas/{orderId} once the saga is COMPLETED or CANCELLED (None if it never is)."""
+    found = {}
+
+    def check():
+        res = http("GET", f"{COMPLETION_URL}/sagas/{order_id}")
+        if res.status == 200 and res.json()["status"] != "PENDING":
+            found.update(res.json())
+            return True
+        return False
+
+    return found if wait_for(check, timeout, 0.05) else None
+
+
+def order_status(order_id, expected, timeout=30.0):
+    """The order service's status once it equals `expected` (or the last one seen)."""
+    seen = {}
+
+    def check():
+        seen.update(http("GET", f"{ORDER_URL}/orders/{order_id}").json())
+        return seen.get("status") == expected
+
+    wait_for(check, timeout, 0.05)
+    return seen
