@@ -38,7 +38,38 @@ def place(user, items, headers=None):
     return res.json()["orderId"]
 
 
+def sse(url, timeout=60):
+    """All events of a Server-Sent Events stream, read until the server closes it."""
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        assert r.headers["Content-Type"] == "text/event-stream", r.headers
+        text = r.read().decode()
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "data" in fields:
+            events.append((fields.get("event", "message"), json.loads(fields["data"]), fields.get("id")))
+    return events
+
+
 class SagaTest(unittest.TestCase):
+    def test_a_hundred_sse_watchers_of_a_new_order_each_see_it_complete(self):
+        order_id = place(1, [{"productId": 5, "quantity": 1}])
+        with concurrent.futures.ThreadPoolExecutor(max_workers=100) as pool:
+            streams = list(pool.map(lambda _: sse(f"{COMPLETION_URL}/sagas/{order_id}/events"), range(100)))
+        for events in streams:
+            kind, final, _ = events[-1]
+            self.assertEqual((kind, final["status"], final["orderId"]), ("final", "COMPLETED", order_id))
+            steps = [data["event"] for kind, data, _ in events if kind == "step"]
+            self.assertEqual(sorted(steps), sorted(["order.created", "stock.reserved", "payment.completed",
+                                                    "order.completed"]))  # each once, replayed or live
+            ids = [i for kind, _, i in events if kind == "step"]
+            self.assertEqual(len(ids), len(set(ids)))
+        # A stream opened after the end replays everything and closes at once.
+        late = sse(f"{COMPLETION_URL}/sagas/{order_id}/events")
+        self.assertEqual(late[-1][1]["status"], "COMPLETED")
+        self.assertEqual(len(late), 5)
+
     def test_a_normal_order_completes_and_every_event_matches_its_schema(self):
         order_id = place(1, [{"productId": 2, "quantity": 1}], {"traceparent": TRACE})
         saga = wait_final(order_id)

@@ -28,6 +28,12 @@ bool IsParam(const std::string& seg) {
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   auto segments = Split(pattern);
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
+                          std::move(handler), nullptr});
+}
+
+void Router::AddStream(std::string method, std::string pattern, StreamHandler handler) {
+  auto segments = Split(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), nullptr,
                           std::move(handler)});
 }
 

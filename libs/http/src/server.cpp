@@ -9,11 +9,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <deque>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -25,6 +31,55 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+
+namespace {
+
+/// The server's side of an EventStream: chunks queued by any thread, sent by the session.
+/// Wake-ups are posted to the session's strand, so none is lost between a check and a wait.
+class StreamImpl : public EventStream, public std::enable_shared_from_this<StreamImpl> {
+ public:
+  explicit StreamImpl(const asio::any_io_executor& ex) : timer_(ex) {}
+
+  bool Write(std::string chunk) override {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return false;
+      queue_.push_back(std::move(chunk));
+    }
+    Wake();
+    return true;
+  }
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+    }
+    Wake();
+  }
+  bool Closed() const override {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+  /// Everything queued so far; `closed` tells whether more may come.
+  std::deque<std::string> Take(bool& closed) {
+    std::lock_guard lock(mu_);
+    closed = closed_;
+    return std::exchange(queue_, {});
+  }
+  asio::steady_timer& Timer() { return timer_; }
+
+ private:
+  void Wake() {
+    asio::post(timer_.get_executor(), [self = shared_from_this()] { self->timer_.cancel(); });
+  }
+
+  mutable std::mutex mu_;
+  std::deque<std::string> queue_;
+  bool closed_ = false;
+  asio::steady_timer timer_;
+};
+
+}  // namespace
 
 struct Server::Impl {
   ServerOptions options;
@@ -72,7 +127,9 @@ struct Server::Impl {
   }
 
   // Runs on a worker thread: route, call the handler, translate exceptions (the one place).
-  Response Dispatch(const RawRequest& raw, std::string& route_label) {
+  // `stream` is set for a streaming route; then a Response with status 0 means "stream it".
+  Response Dispatch(const RawRequest& raw, std::string& route_label,
+                    std::shared_ptr<StreamImpl>& stream) {
     const auto tp_it = raw.find("traceparent");
     const std::string traceparent =
         contracts::ContinueTrace(tp_it == raw.end() ? std::string() : std::string(tp_it->value()));
@@ -91,7 +148,18 @@ struct Server::Impl {
       route_label = match.route->pattern;
       try {
         Request req(raw, std::move(match.params), traceparent);
-        res = match.route->handler(req);
+        if (match.route->stream_handler) {
+          auto answer = match.route->stream_handler(req, stream);
+          if (answer) {
+            stream.reset();
+            res = std::move(*answer);
+          } else {
+            res.status = 0;
+          }
+        } else {
+          stream.reset();
+          res = match.route->handler(req);
+        }
       } catch (const HttpError& e) {
         res = Response::Error(e.Status(), e.Code(), e.what(), e.Field());
       } catch (const std::exception& e) {
@@ -159,13 +227,21 @@ struct Server::Impl {
       RawRequest req = parser.release();
       const auto started = std::chrono::steady_clock::now();
       std::string route_label;
+      auto event_stream = std::make_shared<StreamImpl>(co_await asio::this_coro::executor);
       // Hop to the worker pool for the handler; resume here on the I/O thread afterwards.
       Response res = co_await asio::co_spawn(
           *workers,
-          [this, &req, &route_label]() -> asio::awaitable<Response> {
-            co_return Dispatch(req, route_label);
+          [this, &req, &route_label, &event_stream]() -> asio::awaitable<Response> {
+            co_return Dispatch(req, route_label, event_stream);
           },
           asio::use_awaitable);
+      if (event_stream && res.status == 0) {
+        co_await Stream(stream, *event_stream, req.version());
+        const auto m = req.method_string();
+        http_metrics.Observe(route_label, std::string(m.data(), m.size()), 200,
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        break;  // a stream ends its connection
+      }
       const bool keep_alive = req.keep_alive();
       const int status = res.status;
       auto out = ToBeast(std::move(res), req.version(), keep_alive);
@@ -180,6 +256,39 @@ struct Server::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // Sends a text/event-stream response: header, then chunks as they come, a comment line every
+  // 15 s while idle (which also notices a client that went away), until the stream is closed.
+  asio::awaitable<void> Stream(beast::tcp_stream& stream, StreamImpl& events, unsigned version) {
+    bhttp::response<bhttp::empty_body> head{bhttp::status::ok, version};
+    head.set(bhttp::field::content_type, "text/event-stream");
+    head.set(bhttp::field::cache_control, "no-cache");
+    head.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> sr{head};
+    beast::error_code ec;
+    stream.expires_after(options.read_timeout);
+    co_await bhttp::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
+    while (!ec) {
+      bool closed = false;
+      auto chunks = events.Take(closed);
+      for (const auto& chunk : chunks) {
+        stream.expires_after(options.read_timeout);
+        co_await asio::async_write(stream, asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      if (ec || (closed && chunks.empty())) break;
+      if (!chunks.empty()) continue;
+      events.Timer().expires_after(std::chrono::seconds(15));
+      beast::error_code wait_ec;
+      co_await events.Timer().async_wait(asio::redirect_error(asio::use_awaitable, wait_ec));
+      if (!wait_ec) {
+        stream.expires_after(options.read_timeout);
+        co_await asio::async_write(stream, asio::buffer(std::string_view(": keep-alive\n\n")),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    events.Close();  // a writer learns the client is gone
+  }
+
   asio::awaitable<void> Listen() {
     for (;;) {
       beast::error_code ec;
@@ -189,7 +298,9 @@ struct Server::Impl {
         log::Warn("accept failed", {{"error", ec.message()}});
         continue;
       }
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      // One strand per connection: stream wake-ups posted from other threads are serialised
+      // with the session's own steps.
+      asio::co_spawn(asio::make_strand(io), Session(std::move(socket)), asio::detached);
     }
   }
 };

@@ -6,6 +6,7 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <thread>
 
 #include "saga/http/server.hpp"
 
@@ -199,4 +200,50 @@ TEST_CASE("Server answers Expect 100-continue before reading the body", "[http]"
   bhttp::read(stream, buffer, res);
   CHECK(res.result_int() == 200);
   CHECK(nlohmann::json::parse(res.body())["body"]["x"] == 2);
+}
+
+TEST_CASE("A streaming route sends chunks written from another thread until closed", "[http][sse]") {
+  saga::metrics::Registry registry;
+  saga::http::Router r;
+  std::vector<std::thread> writers;
+  r.AddStream("GET", "/stream/{n}", [&writers](const Request& req, const std::shared_ptr<saga::http::EventStream>& s)
+                                        -> std::optional<Response> {
+    const int n = std::stoi(req.Param("n"));
+    if (n == 0) return Response::Error(404, "NOTHING", "nothing to stream");
+    s->Write("data: first\n\n");  // before the header went out: queued
+    writers.emplace_back([s, n] {
+      for (int i = 1; i < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        s->Write("data: " + std::to_string(i) + "\n\n");
+      }
+      s->Close();
+    });
+    return std::nullopt;
+  });
+  saga::http::Server server({.bind = "127.0.0.1", .port = 0, .io_threads = 2, .worker_threads = 2}, r, registry,
+                            nullptr);
+  server.Start();
+  {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                           static_cast<unsigned short>(server.Port())));
+    const std::string get = "GET /stream/4 HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(stream.socket(), asio::buffer(get));
+    std::string all;
+    beast::error_code ec;
+    char buf[1024];
+    for (;;) {
+      const auto n = stream.socket().read_some(asio::buffer(buf), ec);
+      if (ec) break;
+      all.append(buf, n);
+    }
+    CHECK(ec == asio::error::eof);  // the server closes the stream's connection
+    CHECK(all.find("Content-Type: text/event-stream") != std::string::npos);
+    CHECK(all.find("data: first\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\n") != std::string::npos);
+  }
+  Client c(server.Port());
+  CHECK(c.Send(bhttp::verb::get, "/stream/0").result_int() == 404);
+  for (auto& t : writers) t.join();
+  server.Stop();
 }

@@ -7,6 +7,7 @@
 namespace saga::messaging {
 
 void EventHandler::Prepare(const std::vector<Event>&, db::Transaction&) {}
+void EventHandler::Committed() {}
 
 EventProcessor::EventProcessor(std::string service, db::Pool& pool, kafka::Producer& dlq_producer,
                                EventHandler& handler, metrics::Registry& registry)
@@ -23,18 +24,20 @@ std::vector<bool> EventProcessor::Apply(const std::vector<Decoded>& events) {
   std::vector<Event> all;
   all.reserve(events.size());
   for (const auto& d : events) all.push_back(d.event);
-  return db::InTransaction(pool_, [&](db::Transaction& tx) {
+  auto fresh = db::InTransaction(pool_, [&](db::Transaction& tx) {
     handler_.Prepare(all, tx);
-    std::vector<bool> fresh(all.size(), false);
+    std::vector<bool> applied(all.size(), false);
     for (std::size_t i = 0; i < all.size(); ++i) {
       const auto& e = all[i];
       if (!outbox::RecordInbox(tx, e.envelope.event_id, e.envelope.event_type)) continue;
       handler_.Handle(e, tx);
-      fresh[i] = true;
+      applied[i] = true;
     }
     tx.Commit();
-    return fresh;
+    return applied;
   });
+  handler_.Committed();
+  return fresh;
 }
 
 void EventProcessor::Count(const Decoded& d, bool fresh) {

@@ -10,8 +10,10 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
   const auto cfg = config::CommonConfig::Load(
       env, {.service = "completion", .http_port = 8083, .db_user = "completion_svc",
             .db_password = "completion_pw", .db_name = "completion_db"});
-  runtime::StartConsumerService(cfg, stops, std::make_shared<CompletionHandler>(), SagaTopics(),
-                                [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });
+  auto watchers = std::make_shared<SagaWatchers>();
+  runtime::StartConsumerService(
+      cfg, stops, std::make_shared<CompletionHandler>(watchers), SagaTopics(),
+      [watchers](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, watchers); });
 }
 
 }  // namespace saga::completion

@@ -55,6 +55,15 @@ std::vector<std::string> SagaTopics() {
           topics::kPaymentCompleted, topics::kPaymentFailed, topics::kStockReleased};
 }
 
+void CompletionHandler::Prepare(const std::vector<messaging::Event>&, db::Transaction&) {
+  pending_.clear();  // a retried attempt starts over
+}
+
+void CompletionHandler::Committed() {
+  if (watchers_) watchers_->Publish(pending_);
+  pending_.clear();
+}
+
 void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& tx) {
   const auto& env = event.envelope;
   const auto reason = CheckPayload(env);
@@ -84,6 +93,12 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
       st.executeUpdate();
     }
     InsertStep(conn, env.order_id, env.event_id, env.event_type, reason, occurred);
+    auto step_json = [](const contracts::Envelope& e, const std::optional<std::string>& why) {
+      nlohmann::json j{{"eventId", e.event_id}, {"event", e.event_type}, {"at", e.occurred_at}};
+      if (why) j["reason"] = *why;
+      return j;
+    };
+    pending_.push_back({env.order_id, {step_json(env, reason)}, std::nullopt});
     if (status != "PENDING") return;  // final already: a late step only joins the timeline
 
     std::vector<Step> steps;
@@ -116,6 +131,11 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
     st.executeUpdate();
     InsertStep(conn, env.order_id, final_event.event_id, final_event.event_type, outcome.reason, finished);
     outbox::Append(tx, final_event, event.traceparent);
+    auto& update = pending_.back();
+    update.steps.push_back(step_json(final_event, outcome.reason));
+    update.final = nlohmann::json{{"orderId", env.order_id},
+                                  {"status", outcome.status},
+                                  {"reason", outcome.reason ? nlohmann::json(*outcome.reason) : nlohmann::json()}};
   });
 }
 

@@ -25,8 +25,54 @@ nlohmann::json NullableString(::sql::ResultSet& rs, int col) {
 
 }  // namespace
 
-http::Router MakeRouter(db::Pool& pool) {
+http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) {
   http::Router r;
+  r.AddStream("GET", "/sagas/{orderId}/events",
+              [&pool, watchers](const http::Request& req, const std::shared_ptr<http::EventStream>& stream)
+                  -> std::optional<http::Response> {
+                const auto& order_id = req.Param("orderId");
+                if (order_id.size() > 64) throw http::ValidationFailed("orderId", "orderId is too long");
+                // Watch first, then replay: a step committed in between arrives by either path and
+                // is sent once (by eventId).
+                auto watcher = std::make_shared<Watcher>(stream);
+                watchers->Add(order_id, watcher);
+                try {
+                  db::InTransaction(pool, [&](db::Transaction& tx) {
+                    auto& conn = tx.Conn();
+                    std::optional<nlohmann::json> final;
+                    {
+                      auto& st = conn.Prepare(sql::kGetSaga);
+                      st.setString(1, order_id);
+                      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+                      if (rs->next() && rs->getString(1).asStdString() != "PENDING") {
+                        final = nlohmann::json{{"orderId", order_id},
+                                               {"status", rs->getString(1).asStdString()},
+                                               {"reason", NullableString(*rs, 2)}};
+                      }
+                    }
+                    auto& st = conn.Prepare(sql::kGetStepsWithIds);
+                    st.setString(1, order_id);
+                    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+                    while (rs->next()) {
+                      nlohmann::json step{{"eventId", rs->getString(1).asStdString()},
+                                          {"event", rs->getString(2).asStdString()},
+                                          {"at", FromDbTime(rs->getString(3).asStdString())}};
+                      if (!rs->isNull(4)) step["reason"] = rs->getString(4).asStdString();
+                      watcher->Step(step);
+                    }
+                    tx.Commit();
+                    if (final) {
+                      watcher->Finish(*final);
+                      watchers->Remove(order_id, watcher);  // nothing more will come for it
+                    }
+                  });
+                } catch (const db::Error& e) {
+                  stream->Close();
+                  if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
+                  throw;
+                }
+                return std::nullopt;
+              });
   r.Add("GET", "/sagas/stats", [&pool](const http::Request&) {
     return Db([&] {
       return db::InTransaction(pool, [](db::Transaction& tx) {

@@ -26,6 +26,9 @@ inline constexpr const char* kGetSaga =
 inline constexpr const char* kGetSteps =
     "SELECT event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps WHERE order_id = ? "
     "ORDER BY occurred_at, recorded_at";
+inline constexpr const char* kGetStepsWithIds =
+    "SELECT event_id, event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps "
+    "WHERE order_id = ? ORDER BY occurred_at, recorded_at";
 inline constexpr const char* kCountByStatus = "SELECT status, COUNT(*) FROM sagas GROUP BY status";
 inline constexpr const char* kCountFinished = "SELECT COUNT(*) FROM sagas WHERE duration_ms IS NOT NULL";
 inline constexpr const char* kNthDuration =

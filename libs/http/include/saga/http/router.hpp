@@ -1,6 +1,8 @@
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +13,21 @@ namespace saga::http {
 
 using Handler = std::function<Response(const Request&)>;
 
+/// A response body written over time, e.g. Server-Sent Events. Thread-safe: a handler keeps it
+/// and writes from any thread; the server sends the chunks in order and closes the connection
+/// after Close(). Write returns false once the stream is closed (or the client went away).
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  virtual bool Write(std::string chunk) = 0;
+  virtual void Close() = 0;
+  virtual bool Closed() const = 0;
+};
+
+/// Answers at once (return a Response, e.g. a 404) or returns nullopt and keeps `stream`.
+using StreamHandler =
+    std::function<std::optional<Response>(const Request&, const std::shared_ptr<EventStream>& stream)>;
+
 /// Maps (method, path) to a handler; `{name}` segments capture path parameters.
 class Router {
  public:
@@ -19,6 +36,7 @@ class Router {
     std::string pattern;  // also the metrics label, e.g. /orders/{orderId}
     std::vector<std::string> segments;
     Handler handler;
+    StreamHandler stream_handler;  // set instead of `handler` for streaming routes
   };
   struct Match {
     const Route* route = nullptr;
@@ -27,6 +45,8 @@ class Router {
   };
 
   void Add(std::string method, std::string pattern, Handler handler);
+  /// A streaming route: the response is `text/event-stream`, written until the stream closes.
+  void AddStream(std::string method, std::string pattern, StreamHandler handler);
   Match Find(std::string_view method, std::string_view path) const;
 
  private:

@@ -30,6 +30,9 @@ class EventHandler {
   /// Applies one new event: business change plus outbox rows, all through `tx`. Throws
   /// contracts::ContractError if the event can never be processed (it goes to the DLQ).
   virtual void Handle(const Event& event, db::Transaction& tx) = 0;
+  /// Called after the batch transaction committed (not after a rollback or a retried attempt,
+  /// which start again with Prepare): the place to tell others what is now durable.
+  virtual void Committed();
 };
 
 /// Applies batches exactly once: per batch ONE transaction holding the inbox rows, the handler's
