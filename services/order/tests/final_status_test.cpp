@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include "saga/contracts/saga_events.hpp"
+#include "saga/order/final_status_handler.hpp"
+#include "saga/order/order_service.hpp"
+#include "support/harness.hpp"
+
+using namespace saga::contracts;
+using Harness = saga::test::Harness<saga::order::FinalStatusHandler>;
+
+namespace {
+
+std::string PlaceIn(Harness& h) {
+  saga::order::OrderService service(h.pool);
+  return service
+      .Place(saga::order::ParsePlaceOrder(nlohmann::json::parse(R"({"userId":1,"items":[{"productId":1,"quantity":1}]})")),
+             std::nullopt, "")
+      .order_id;
+}
+
+}  // namespace
+
+TEST_CASE("The order takes its final status once, from the first final event", "[order]") {
+  Harness h("order_db");
+  const auto order_id = PlaceIn(h);
+  const auto cancelled = Envelope::New(topics::kOrderCancelled, order_id, OrderFinished{reasons::kOutOfStock});
+  h.Deliver({cancelled, cancelled});
+  h.Deliver({Envelope::New(topics::kOrderCompleted, order_id, OrderFinished{}), cancelled});
+  const auto view = saga::order::OrderService(h.pool).Get(order_id);
+  REQUIRE(view);
+  CHECK(view->status == "CANCELLED");
+  CHECK(view->reason == std::optional<std::string>("OUT_OF_STOCK"));
+}
+
+TEST_CASE("Malformed final events go to the DLQ and later ones still apply", "[order][dlq]") {
+  Harness h("order_db");
+  const auto order_id = PlaceIn(h);
+  const auto key = saga::test::UniqueName("order-dlq");
+  auto no_reason = saga::test::Delivered(Envelope::New(topics::kOrderCancelled, key, OrderFinished{}), 1);
+  auto garbage = saga::test::Delivered(Envelope::New(topics::kOrderCompleted, key, OrderFinished{}), 2);
+  garbage.value = "[1,2";
+  const auto good = saga::test::Delivered(Envelope::New(topics::kOrderCompleted, order_id, OrderFinished{}), 3);
+  h.processor.ProcessBatch({no_reason, garbage, good});
+  CHECK(saga::order::OrderService(h.pool).Get(order_id)->status == "COMPLETED");
+  for (const auto* topic : {topics::kOrderCancelled, topics::kOrderCompleted}) {
+    const auto dlq = saga::test::ReadTopicUntil(
+        std::string(topic) + ".dlq",
+        [&](const auto& got) {
+          return std::any_of(got.begin(), got.end(), [&](const auto& m) { return m.key == key; });
+        },
+        std::chrono::seconds(30));
+    CHECK(std::count_if(dlq.begin(), dlq.end(), [&](const auto& m) { return m.key == key; }) == 1);
+  }
+}
