@@ -4,20 +4,11 @@
 
 #include "saga/completion/saga_rules.hpp"
 #include "saga/db/error.hpp"
+#include "saga/runtime/db_http.hpp"
 #include "sql.hpp"
 
 namespace saga::completion {
 namespace {
-
-template <typename F>
-http::Response Db(F&& f) {
-  try {
-    return f();
-  } catch (const db::Error& e) {
-    if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
-    throw;
-  }
-}
 
 nlohmann::json NullableString(::sql::ResultSet& rs, int col) {
   return rs.isNull(col) ? nlohmann::json() : nlohmann::json(rs.getString(col).asStdString());
@@ -74,7 +65,7 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
                 return std::nullopt;
               });
   r.Add("GET", "/sagas/stats", [&pool](const http::Request&) {
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [](db::Transaction& tx) {
         auto& conn = tx.Conn();
         nlohmann::json counts{{"PENDING", 0}, {"COMPLETED", 0}, {"CANCELLED", 0}};
@@ -109,7 +100,7 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
   });
   r.Add("GET", "/sagas/{orderId}", [&pool](const http::Request& req) {
     const auto& order_id = req.Param("orderId");
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
         auto& conn = tx.Conn();
         nlohmann::json body{{"orderId", order_id}};

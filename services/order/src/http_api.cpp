@@ -2,6 +2,7 @@
 
 #include "saga/contracts/ids.hpp"
 #include "saga/db/error.hpp"
+#include "saga/runtime/db_http.hpp"
 #include "saga/log/log.hpp"
 
 namespace saga::order {
@@ -11,16 +12,11 @@ namespace {
 template <typename F>
 auto Translate(F&& f) -> decltype(f()) {
   try {
-    return f();
+    return runtime::WithDatabase(f);
   } catch (const ValidationError& e) {
     throw http::ValidationFailed(e.Field(), e.what());
   } catch (const IdempotencyConflict& e) {
     throw http::HttpError(422, "IDEMPOTENCY_KEY_REUSED", e.what(), "Idempotency-Key");
-  } catch (const db::Error& e) {
-    if (e.IsRetryable()) {
-      throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable, retry later");
-    }
-    throw;
   }
 }
 

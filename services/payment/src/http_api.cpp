@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "saga/db/error.hpp"
+#include "saga/runtime/db_http.hpp"
 #include "saga/payment/balance.hpp"
 #include "sql.hpp"
 
@@ -17,16 +18,6 @@ std::int64_t UserIdParam(const http::Request& req) {
     throw http::ValidationFailed("userId", "userId must be a positive integer");
   }
   return id;
-}
-
-template <typename F>
-http::Response Db(F&& f) {
-  try {
-    return f();
-  } catch (const db::Error& e) {
-    if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
-    throw;
-  }
 }
 
 }  // namespace
@@ -46,7 +37,7 @@ http::Router MakeRouter(db::Pool& pool) {
     if (key && (key->empty() || key->size() > 128)) {
       throw http::ValidationFailed("Idempotency-Key", "Idempotency-Key must be 1 to 128 characters");
     }
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       for (int attempt = 1;; ++attempt) {
         try {
           const auto c = db::InTransaction(pool, [&](db::Transaction& tx) {
@@ -72,7 +63,7 @@ http::Router MakeRouter(db::Pool& pool) {
   });
   r.Add("GET", "/users/{userId}/balance", [&pool](const http::Request& req) {
     const auto user_id = UserIdParam(req);
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       const auto balance = db::InTransaction(pool, [&](db::Transaction& tx) {
         auto b = Balance(tx, user_id);
         tx.Commit();
@@ -84,7 +75,7 @@ http::Router MakeRouter(db::Pool& pool) {
   });
   r.Add("GET", "/payments/{orderId}", [&pool](const http::Request& req) {
     const auto& order_id = req.Param("orderId");
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
         auto& st = tx.Conn().Prepare(sql::kGetPayment);
         st.setString(1, order_id);

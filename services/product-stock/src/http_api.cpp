@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "saga/db/error.hpp"
+#include "saga/runtime/db_http.hpp"
 #include "sql.hpp"
 
 namespace saga::stock {
@@ -35,22 +36,12 @@ int QueryInt(const http::Request& req, const char* name, int fallback, int min, 
   return v;
 }
 
-template <typename F>
-http::Response Db(F&& f) {
-  try {
-    return f();
-  } catch (const db::Error& e) {
-    if (e.IsRetryable()) throw http::HttpError(503, "UNAVAILABLE", "database temporarily unavailable");
-    throw;
-  }
-}
-
 }  // namespace
 
 http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   http::Router r;
   r.Add("GET", "/products", [&pool](const http::Request&) {
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [](db::Transaction& tx) {
         auto& st = tx.Conn().Prepare(sql::kListProducts);
         std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
@@ -64,7 +55,7 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   r.Add("GET", "/products/top", [&pool](const http::Request& req) {
     const int days = QueryInt(req, "days", 3, 1, 365);
     const int limit = QueryInt(req, "limit", 5, 1, 100);
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
         auto& st = tx.Conn().Prepare(sql::kTopProducts);
         st.setInt(1, days);
@@ -82,7 +73,7 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   });
   r.Add("GET", "/products/{id}", [&pool](const http::Request& req) {
     const auto id = PathId(req);
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
         auto& st = tx.Conn().Prepare(sql::kGetProduct);
         st.setInt64(1, id);
@@ -106,7 +97,7 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
       throw http::ValidationFailed("stock", "stock must be an integer from 0 to 1000000000");
     }
     const auto stock = it->get<std::int64_t>();
-    return Db([&] {
+    return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
         auto& up = tx.Conn().Prepare(sql::kSetStock);
         up.setInt64(1, stock);
