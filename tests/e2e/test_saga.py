@@ -159,10 +159,9 @@ class SagaTest(unittest.TestCase):
         bad = http("PUT", f"{PRODUCT_URL}/products/1/stock", {"stock": -1}, {"X-Admin-Token": ADMIN_TOKEN})
         self.assertEqual((bad.status, bad.json()["error"]["field"]), (400, "stock"))
         self.assertEqual(http("GET", f"{PRODUCT_URL}/products/424242").status, 404)
-        products = http("GET", f"{PRODUCT_URL}/products").json()["items"]
-        self.assertGreaterEqual(len(products), 10)
-        for p in products:
-            validate(p, "http/product.response.schema.json")
+        products = http("GET", f"{PRODUCT_URL}/products").json()
+        validate(products, "http/products.response.schema.json")
+        self.assertGreaterEqual(len(products["items"]), 10)
         top = http("GET", f"{PRODUCT_URL}/products/top?days=3&limit=5")
         validate(top.json(), "http/top-products.response.schema.json")
         self.assertEqual(http("GET", f"{PRODUCT_URL}/products/top?days=0").status, 400)

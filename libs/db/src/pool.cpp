@@ -170,7 +170,7 @@ bool Pool::Ping() {
           tx.Commit();
           return rs->next();
         },
-        1);
+        2);  // a connection that died with a restarted server is dropped; the retry reconnects
   } catch (const Error& e) {
     log::Warn("database ping failed", {{"error", e.what()}});
     return false;
