@@ -3,6 +3,8 @@
 #include "saga/completion/saga_rules.hpp"
 #include "saga/contracts/saga_events.hpp"
 #include "saga/outbox/outbox.hpp"
+#include "saga/contracts/json.hpp"
+#include "saga/db/values.hpp"
 #include "sql.hpp"
 
 namespace saga::completion {
@@ -39,11 +41,7 @@ void InsertStep(db::Connection& conn, const std::string& order_id, const std::st
   st.setString(1, order_id);
   st.setString(2, event_id);
   st.setString(3, type);
-  if (reason) {
-    st.setString(4, *reason);
-  } else {
-    st.setNull(4, ::sql::DataType::VARCHAR);
-  }
+  db::BindOptional(st, 4, reason);
   st.setString(5, occurred_db);
   st.executeUpdate();
 }
@@ -107,8 +105,7 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
       st.setString(1, env.order_id);
       std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
       while (rs->next()) {
-        steps.push_back({rs->getString(1).asStdString(),
-                         rs->isNull(2) ? std::nullopt : std::optional(rs->getString(2).asStdString())});
+        steps.push_back({rs->getString(1).asStdString(), db::OptionalString(*rs, 2)});
       }
     }
     const auto outcome = Decide(steps);
@@ -120,11 +117,7 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
     const auto finished = ToDbTime(final_event.occurred_at);
     auto& st = conn.Prepare(sql::kFinish);
     st.setString(1, outcome.status);
-    if (outcome.reason) {
-      st.setString(2, *outcome.reason);
-    } else {
-      st.setNull(2, ::sql::DataType::VARCHAR);
-    }
+    db::BindOptional(st, 2, outcome.reason);
     st.setString(3, finished);
     st.setString(4, finished);
     st.setString(5, env.order_id);
@@ -135,7 +128,7 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
     update.steps.push_back(step_json(final_event, outcome.reason));
     update.final = nlohmann::json{{"orderId", env.order_id},
                                   {"status", outcome.status},
-                                  {"reason", outcome.reason ? nlohmann::json(*outcome.reason) : nlohmann::json()}};
+                                  {"reason", contracts::OrNull(outcome.reason)}};
   });
 }
 

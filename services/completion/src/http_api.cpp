@@ -5,14 +5,13 @@
 #include "saga/completion/saga_rules.hpp"
 #include "saga/db/error.hpp"
 #include "saga/runtime/db_http.hpp"
+#include "saga/contracts/json.hpp"
+#include "saga/db/values.hpp"
 #include "sql.hpp"
 
 namespace saga::completion {
 namespace {
 
-nlohmann::json NullableString(::sql::ResultSet& rs, int col) {
-  return rs.isNull(col) ? nlohmann::json() : nlohmann::json(rs.getString(col).asStdString());
-}
 
 }  // namespace
 
@@ -38,7 +37,7 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
                       if (rs->next() && rs->getString(1).asStdString() != "PENDING") {
                         final = nlohmann::json{{"orderId", order_id},
                                                {"status", rs->getString(1).asStdString()},
-                                               {"reason", NullableString(*rs, 2)}};
+                                               {"reason", contracts::OrNull(db::OptionalString(*rs, 2))}};
                       }
                     }
                     auto& st = conn.Prepare(sql::kGetStepsWithIds);
@@ -47,8 +46,8 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
                     while (rs->next()) {
                       nlohmann::json step{{"eventId", rs->getString(1).asStdString()},
                                           {"event", rs->getString(2).asStdString()},
-                                          {"at", FromDbTime(rs->getString(3).asStdString())}};
-                      if (!rs->isNull(4)) step["reason"] = rs->getString(4).asStdString();
+                                          {"at", db::IsoFromDateTime(rs->getString(3).asStdString())}};
+                      if (auto why = db::OptionalString(*rs, 4)) step["reason"] = *why;
                       watcher->Step(step);
                     }
                     tx.Commit();
@@ -112,9 +111,10 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
             throw http::HttpError(404, "SAGA_NOT_FOUND", "no event seen yet for order " + order_id, "orderId");
           }
           body["status"] = rs->getString(1).asStdString();
-          body["reason"] = NullableString(*rs, 2);
-          body["startedAt"] = FromDbTime(rs->getString(3).asStdString());
-          body["finishedAt"] = rs->isNull(4) ? nlohmann::json() : nlohmann::json(FromDbTime(rs->getString(4).asStdString()));
+          body["reason"] = contracts::OrNull(db::OptionalString(*rs, 2));
+          body["startedAt"] = db::IsoFromDateTime(rs->getString(3).asStdString());
+          const auto finished = db::OptionalString(*rs, 4);
+          body["finishedAt"] = finished ? nlohmann::json(db::IsoFromDateTime(*finished)) : nlohmann::json();
           body["durationMs"] = rs->isNull(5) ? nlohmann::json() : nlohmann::json(rs->getInt64(5));
         }
         auto& st = conn.Prepare(sql::kGetSteps);
@@ -123,8 +123,8 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
         nlohmann::json steps = nlohmann::json::array();
         while (rs->next()) {
           nlohmann::json step{{"event", rs->getString(1).asStdString()},
-                              {"at", FromDbTime(rs->getString(2).asStdString())}};
-          if (!rs->isNull(3)) step["reason"] = rs->getString(3).asStdString();
+                              {"at", db::IsoFromDateTime(rs->getString(2).asStdString())}};
+          if (auto why = db::OptionalString(*rs, 3)) step["reason"] = *why;
           steps.push_back(std::move(step));
         }
         body["steps"] = steps;

@@ -32,9 +32,5 @@ std::string ToDbTime(const std::string& iso) {
   return db;
 }
 
-std::string FromDbTime(std::string db) {
-  if (db.size() > 10 && db[10] == ' ') db[10] = 'T';
-  return db + "Z";
-}
 
 }  // namespace saga::completion

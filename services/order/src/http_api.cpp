@@ -1,4 +1,5 @@
 #include "saga/order/http_api.hpp"
+#include "saga/contracts/json.hpp"
 
 #include "saga/contracts/ids.hpp"
 #include "saga/db/error.hpp"
@@ -28,8 +29,8 @@ nlohmann::json ToJson(const OrderView& v) {
   return {{"orderId", v.order_id},
           {"userId", v.user_id.value},
           {"status", v.status},
-          {"reason", v.reason ? nlohmann::json(*v.reason) : nlohmann::json()},
-          {"couponId", v.coupon_id ? nlohmann::json(*v.coupon_id) : nlohmann::json()},
+          {"reason", contracts::OrNull(v.reason)},
+          {"couponId", contracts::OrNull(v.coupon_id)},
           {"items", items},
           {"createdAt", v.created_at},
           {"updatedAt", v.updated_at}};

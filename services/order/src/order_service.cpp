@@ -2,16 +2,11 @@
 
 #include "saga/contracts/envelope.hpp"
 #include "saga/outbox/outbox.hpp"
+#include "saga/db/values.hpp"
 #include "sql.hpp"
 
 namespace saga::order {
 namespace {
-
-// "2026-11-21 12:00:00.123" -> "2026-11-21T12:00:00.123Z"
-std::string IsoFromDb(std::string s) {
-  if (s.size() > 10 && s[10] == ' ') s[10] = 'T';
-  return s + "Z";
-}
 
 const std::string& ItemsInsertSql(std::size_t n) {
   static const std::vector<std::string> kByCount = [] {
@@ -69,11 +64,7 @@ PlaceOrderResult PlaceOrder(db::Transaction& tx, const PlaceOrderCommand& cmd,
       auto& st = conn.Prepare(sql::kInsertOrder);
       st.setString(1, order_id);
       st.setInt64(2, cmd.user_id.value);
-      if (cmd.coupon_id) {
-        st.setString(3, *cmd.coupon_id);
-      } else {
-        st.setNull(3, ::sql::DataType::VARCHAR);
-      }
+      db::BindOptional(st, 3, cmd.coupon_id);
       st.setString(4, traceparent);
       st.executeUpdate();
     }
@@ -106,10 +97,10 @@ std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order
       v.order_id = rs->getString(1).asStdString();
       v.user_id = contracts::UserId(rs->getInt64(2));
       v.status = rs->getString(3).asStdString();
-      if (!rs->isNull(4)) v.reason = rs->getString(4).asStdString();
-      if (!rs->isNull(5)) v.coupon_id = rs->getString(5).asStdString();
-      v.created_at = IsoFromDb(rs->getString(6).asStdString());
-      v.updated_at = IsoFromDb(rs->getString(7).asStdString());
+      v.reason = db::OptionalString(*rs, 4);
+      v.coupon_id = db::OptionalString(*rs, 5);
+      v.created_at = db::IsoFromDateTime(rs->getString(6).asStdString());
+      v.updated_at = db::IsoFromDateTime(rs->getString(7).asStdString());
     }
     auto& st = conn.Prepare(sql::kSelectItems);
     st.setString(1, order_id);
@@ -127,11 +118,7 @@ bool FinishOrder(db::Transaction& tx, const std::string& order_id, const std::st
   return db::detail::Translate(&conn, [&] {
     auto& st = conn.Prepare(sql::kFinishOrder);
     st.setString(1, status);
-    if (reason) {
-      st.setString(2, *reason);
-    } else {
-      st.setNull(2, ::sql::DataType::VARCHAR);
-    }
+    db::BindOptional(st, 2, reason);
     st.setString(3, order_id);
     return st.executeUpdate() == 1;
   });

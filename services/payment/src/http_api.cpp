@@ -5,6 +5,8 @@
 #include "saga/db/error.hpp"
 #include "saga/runtime/db_http.hpp"
 #include "saga/payment/balance.hpp"
+#include "saga/contracts/json.hpp"
+#include "saga/db/values.hpp"
 #include "sql.hpp"
 
 namespace saga::payment {
@@ -81,15 +83,13 @@ http::Router MakeRouter(db::Pool& pool) {
         st.setString(1, order_id);
         std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
         if (!rs->next()) throw http::HttpError(404, "PAYMENT_NOT_FOUND", "no payment for order " + order_id, "orderId");
-        std::string created = rs->getString(7).asStdString();
-        if (created.size() > 10) created[10] = 'T';
         nlohmann::json body{{"orderId", rs->getString(1).asStdString()},
                             {"paymentId", rs->getString(2).asStdString()},
                             {"userId", rs->getInt64(3)},
                             {"amount", rs->getInt64(4)},
                             {"status", rs->getString(5).asStdString()},
-                            {"reason", rs->isNull(6) ? nlohmann::json() : nlohmann::json(rs->getString(6).asStdString())},
-                            {"createdAt", created + "Z"}};
+                            {"reason", contracts::OrNull(db::OptionalString(*rs, 6))},
+                            {"createdAt", db::IsoFromDateTime(rs->getString(7).asStdString())}};
         tx.Commit();
         return http::Response::Json(200, body);
       });

@@ -2,6 +2,7 @@
 
 #include "saga/contracts/saga_events.hpp"
 #include "saga/outbox/outbox.hpp"
+#include "saga/db/values.hpp"
 #include "sql.hpp"
 
 namespace saga::payment {
@@ -46,11 +47,7 @@ void PaymentHandler::Handle(const messaging::Event& event, db::Transaction& tx) 
     ins.setInt64(3, reserved.user_id.value);
     ins.setInt64(4, reserved.total_amount);
     ins.setString(5, reason ? "FAILED" : "COMPLETED");
-    if (reason) {
-      ins.setString(6, *reason);
-    } else {
-      ins.setNull(6, ::sql::DataType::VARCHAR);
-    }
+    db::BindOptional(ins, 6, reason);
     ins.executeUpdate();
     const auto envelope =
         reason ? contracts::Envelope::New(topics::kPaymentFailed, order_id,

@@ -24,9 +24,7 @@ struct Outcome {
 Outcome Decide(const std::vector<Step>& steps);
 
 /// "2026-11-21T12:00:00.123Z" -> "2026-11-21 12:00:00.123" (MySQL DATETIME(3)); throws
-/// contracts::ContractError if the text is not in that form.
+/// contracts::ContractError if the text is not in that form. db::IsoFromDateTime reverses it.
 std::string ToDbTime(const std::string& iso);
-/// The reverse of ToDbTime, for answers.
-std::string FromDbTime(std::string db);
 
 }  // namespace saga::completion
