@@ -21,7 +21,10 @@ std::string JoinQuoted(const std::vector<std::string>& values) {
     for (char c : v) {
       if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') q += c;
     }
-    out += (out.empty() ? "'" : ",'") + q + "'";
+    if (!out.empty()) out += ',';
+    out += '\'';
+    out += q;
+    out += '\'';
   }
   return out;
 }
@@ -57,7 +60,10 @@ void StockHandler::Prepare(const std::vector<messaging::Event>& events, db::Tran
     }
     if (products.empty()) return;
     std::string ids;
-    for (auto id : products) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+    for (auto id : products) {
+      if (!ids.empty()) ids += ',';
+      ids += std::to_string(id);
+    }
     conn.Query(std::string(sql::kLockProductsHead) + ids + sql::kLockProductsTail);
   });
 }
