@@ -1,11 +1,12 @@
 """The whole saga on the started stack: outcomes, compensation, exact stock and money."""
 import concurrent.futures
 import json
+import re
 import subprocess
 import unittest
 import uuid
 
-from stack import (ADMIN_TOKEN, BOOTSTRAP, COMPLETION_URL, PAYMENT_URL, PRODUCT_URL, events_for, http,
+from stack import (ADMIN_TOKEN, BOOTSTRAP, COMPLETION_URL, ORDER_URL, PAYMENT_URL, PRODUCT_URL, events_for, http,
                    kafka_messages, order_status, post_order, validate, wait_final, wait_for)
 
 TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -52,7 +53,45 @@ def sse(url, timeout=60):
     return events
 
 
+def metric(url, name, **labels):
+    """The value of one Prometheus sample of `url`/metrics (0 if it is not there yet)."""
+    for line in http("GET", url + "/metrics").body.splitlines():
+        m = re.match(r"([a-z_]+)(?:\{([^}]*)\})? (\S+)$", line)
+        if not m or m.group(1) != name:
+            continue
+        have = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+        if all(have.get(k) == v for k, v in labels.items()):
+            return float(m.group(3))
+    return 0.0
+
+
 class SagaTest(unittest.TestCase):
+    def test_finished_sagas_are_counted_in_metrics_and_stats(self):
+        labels = {"status": "CANCELLED", "reason": "UNKNOWN_PRODUCT"}
+        before = metric(COMPLETION_URL, "sagas_finished_total", **labels)
+        before_count = metric(COMPLETION_URL, "saga_duration_seconds_count", status="CANCELLED")
+        before_stats = http("GET", f"{COMPLETION_URL}/sagas/stats").json()["cancelledBy"].get("UNKNOWN_PRODUCT", 0)
+        wait_final(place(3, [{"productId": 424243, "quantity": 1}]))
+        self.assertTrue(wait_for(lambda: metric(COMPLETION_URL, "sagas_finished_total", **labels) == before + 1, 10))
+        self.assertEqual(metric(COMPLETION_URL, "saga_duration_seconds_count", status="CANCELLED"), before_count + 1)
+        stats = http("GET", f"{COMPLETION_URL}/sagas/stats").json()
+        self.assertEqual(stats["cancelledBy"]["UNKNOWN_PRODUCT"], before_stats + 1)
+        self.assertEqual(sum(stats["cancelledBy"].values()), stats["counts"]["CANCELLED"])
+
+    def test_every_consumer_reports_its_lag_per_topic(self):
+        consumers = {ORDER_URL: ["order.completed", "order.cancelled"],
+                     PRODUCT_URL: ["order.created", "payment.failed"],
+                     PAYMENT_URL: ["stock.reserved"],
+                     COMPLETION_URL: ["order.created", "stock.reserved", "stock.rejected", "payment.completed",
+                                      "payment.failed", "stock.released"]}
+        for url, topics in consumers.items():
+            text = http("GET", url + "/metrics").body
+            for topic in topics:
+                self.assertRegex(text, r'consumer_lag\{topic="%s"\} \d' % re.escape(topic), url)
+        # An idle stack has caught up: every lag drains to zero.
+        self.assertTrue(wait_for(lambda: all(metric(url, "consumer_lag", topic=t) == 0
+                                             for url, topics in consumers.items() for t in topics), 30))
+
     def test_a_hundred_sse_watchers_of_a_new_order_each_see_it_complete(self):
         order_id = place(1, [{"productId": 5, "quantity": 1}])
         with concurrent.futures.ThreadPoolExecutor(max_workers=100) as pool:

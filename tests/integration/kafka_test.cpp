@@ -2,6 +2,8 @@
 #include <signal.h>
 
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -127,4 +129,58 @@ TEST_CASE("A broker outage fails delivery within the timeout and then after it s
       },
       std::chrono::seconds(30));
   CHECK(delivered);
+}
+
+TEST_CASE("Consumer lag reports what the group has not committed, per partition", "[kafka][lag]") {
+  const auto topic = UniqueName("it.lag");
+  Producer producer({.bootstrap = Bootstrap()});
+  for (const auto& r : producer.SendAndWait(Messages(topic, 20))) REQUIRE(r.ok);
+
+  std::mutex mu;
+  std::int64_t reported = -1;
+  auto options = Options(topic, UniqueName("group"));
+  options.lag_interval = std::chrono::milliseconds(200);
+  options.on_lag = [&](const std::vector<PartitionLag>& parts) {
+    std::int64_t sum = 0;
+    for (const auto& p : parts) {
+      if (p.topic == topic) sum += p.lag;
+    }
+    std::lock_guard lock(mu);
+    reported = sum;
+  };
+  Consumer consumer(options);
+  const auto got = PollUntil(consumer, 20);
+  REQUIRE(got.size() == 20);
+
+  // Commit only the first message of each partition: the lag is everything after those.
+  std::map<std::int32_t, InMessage> first;
+  for (const auto& m : got) {
+    auto [it, inserted] = first.try_emplace(m.partition, m);
+    if (!inserted && m.offset < it->second.offset) it->second = m;
+  }
+  std::vector<InMessage> committed;
+  for (const auto& [p, m] : first) committed.push_back(m);
+  consumer.Commit(committed);
+  const auto expected = static_cast<std::int64_t>(20 - committed.size());
+
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::int64_t last = -1;
+  while (std::chrono::steady_clock::now() < deadline) {
+    consumer.Poll();  // statistics are served from inside consume()
+    std::lock_guard lock(mu);
+    last = reported;
+    if (last == expected) break;
+  }
+  CHECK(last == expected);
+
+  // Committing the rest brings it to zero.
+  consumer.Commit(got);
+  const auto deadline2 = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline2) {
+    consumer.Poll();
+    std::lock_guard lock(mu);
+    last = reported;
+    if (last == 0) break;
+  }
+  CHECK(last == 0);
 }

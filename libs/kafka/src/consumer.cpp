@@ -1,6 +1,7 @@
 #include "saga/kafka/consumer.hpp"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <utility>
 
@@ -17,10 +18,51 @@ struct TopicPartitions {
   ~TopicPartitions() { RdKafka::TopicPartition::destroy(list); }
 };
 
+// Receives librdkafka's statistics (served from consume()) and hands the lags on.
+class LagEvents : public RdKafka::EventCb {
+ public:
+  explicit LagEvents(LagHandler on_lag) : on_lag_(std::move(on_lag)) {}
+  void event_cb(RdKafka::Event& event) override {
+    // With an event callback set, librdkafka routes its log lines and errors here too.
+    if (event.type() == RdKafka::Event::EVENT_LOG || event.type() == RdKafka::Event::EVENT_ERROR) {
+      log::Warn("kafka consumer", {{"facility", event.fac()}, {"error", event.str()}});
+      return;
+    }
+    if (event.type() != RdKafka::Event::EVENT_STATS) return;
+    try {
+      on_lag_(ParseConsumerLag(event.str()));
+    } catch (const std::exception& e) {
+      log::Warn("cannot read consumer statistics", {{"error", e.what()}});
+    }
+  }
+
+ private:
+  LagHandler on_lag_;
+};
+
 }  // namespace
+
+std::vector<PartitionLag> ParseConsumerLag(const std::string& stats_json) {
+  const auto stats = nlohmann::json::parse(stats_json);
+  std::vector<PartitionLag> out;
+  const auto topics = stats.find("topics");
+  if (topics == stats.end() || !topics->is_object()) return out;
+  for (const auto& [topic, t] : topics->items()) {
+    const auto parts = t.find("partitions");
+    if (parts == t.end() || !parts->is_object()) continue;
+    for (const auto& [id, p] : parts->items()) {
+      const auto partition = p.value("partition", -1);
+      const auto lag = p.value("consumer_lag", std::int64_t{-1});
+      if (partition < 0 || lag < 0) continue;
+      out.push_back({topic, partition, lag});
+    }
+  }
+  return out;
+}
 
 struct Consumer::Impl {
   ConsumerOptions options;
+  std::unique_ptr<LagEvents> lag_events;  // must outlive `consumer`
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
 };
 
@@ -39,9 +81,16 @@ Consumer::Consumer(const ConsumerOptions& o) : impl_(std::make_unique<Impl>()) {
       {"heartbeat.interval.ms", "1000"},
       {"log_level", "4"},
   };
+  if (o.on_lag) props["statistics.interval.ms"] = std::to_string(o.lag_interval.count());
   for (const auto& [k, v] : o.extra) props[k] = v;
   auto conf = detail::MakeConf(props);
   std::string err;
+  if (o.on_lag) {
+    impl_->lag_events = std::make_unique<LagEvents>(o.on_lag);
+    if (conf->set("event_cb", impl_->lag_events.get(), err) != RdKafka::Conf::CONF_OK) {
+      throw KafkaError("cannot set event_cb: " + err);
+    }
+  }
   impl_->consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!impl_->consumer) throw KafkaError("cannot create consumer: " + err);
   const auto rc = impl_->consumer->subscribe(o.topics);

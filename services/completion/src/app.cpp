@@ -12,7 +12,9 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
             .db_password = "completion_pw", .db_name = "completion_db"});
   auto watchers = std::make_shared<SagaWatchers>();
   runtime::StartConsumerService(
-      cfg, stops, std::make_shared<CompletionHandler>(watchers), SagaTopics(),
+      cfg, stops, [watchers](metrics::Registry& registry) {
+        return std::make_shared<CompletionHandler>(watchers, &registry);
+      }, SagaTopics(),
       [watchers](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, watchers); });
 }
 

@@ -53,13 +53,35 @@ std::vector<std::string> SagaTopics() {
           topics::kPaymentCompleted, topics::kPaymentFailed, topics::kStockReleased};
 }
 
+CompletionHandler::CompletionHandler(std::shared_ptr<SagaWatchers> watchers,
+                                     metrics::Registry* registry)
+    : watchers_(std::move(watchers)) {
+  if (registry == nullptr) return;
+  finished_total_ = &prometheus::BuildCounter()
+                         .Name("sagas_finished_total")
+                         .Help("Sagas that reached a final status, by status and reason")
+                         .Register(registry->Raw());
+  duration_ = &prometheus::BuildHistogram()
+                   .Name("saga_duration_seconds")
+                   .Help("Saga time: first event (order.created) to final status")
+                   .Register(registry->Raw());
+}
+
 void CompletionHandler::Prepare(const std::vector<messaging::Event>&, db::Transaction&) {
   pending_.clear();  // a retried attempt starts over
+  finished_.clear();
 }
 
 void CompletionHandler::Committed() {
   if (watchers_) watchers_->Publish(pending_);
   pending_.clear();
+  if (finished_total_ != nullptr) {
+    for (const auto& f : finished_) {
+      finished_total_->Add({{"status", f.status}, {"reason", f.reason}}).Increment();
+      duration_->Add({{"status", f.status}}, metrics::LatencyBuckets()).Observe(f.seconds);
+    }
+  }
+  finished_.clear();
 }
 
 void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& tx) {
@@ -122,6 +144,13 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
     st.setString(4, finished);
     st.setString(5, env.order_id);
     st.executeUpdate();
+    {
+      auto& q = conn.Prepare(sql::kDuration);
+      q.setString(1, env.order_id);
+      std::unique_ptr<::sql::ResultSet> rs(q.executeQuery());
+      const double ms = rs->next() ? static_cast<double>(rs->getInt64(1)) : 0.0;
+      finished_.push_back({outcome.status, outcome.reason.value_or("none"), ms / 1000.0});
+    }
     InsertStep(conn, env.order_id, final_event.event_id, final_event.event_type, outcome.reason, finished);
     outbox::Append(tx, final_event, event.traceparent);
     auto& update = pending_.back();

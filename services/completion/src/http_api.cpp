@@ -76,6 +76,11 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
             total += rs->getInt64(2);
           }
         }
+        nlohmann::json cancelled_by = nlohmann::json::object();
+        {
+          std::unique_ptr<::sql::ResultSet> rs(conn.Prepare(sql::kCountCancelledByReason).executeQuery());
+          while (rs->next()) cancelled_by[rs->getString(1).asStdString()] = rs->getInt64(2);
+        }
         std::int64_t finished = 0;
         {
           std::unique_ptr<::sql::ResultSet> rs(conn.Prepare(sql::kCountFinished).executeQuery());
@@ -93,7 +98,10 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
           if (rs->next()) durations[name] = rs->getInt64(1);
         }
         tx.Commit();
-        return http::Response::Json(200, {{"counts", counts}, {"total", total}, {"durationMs", durations}});
+        return http::Response::Json(200, {{"counts", counts},
+                                                  {"cancelledBy", cancelled_by},
+                                                  {"total", total},
+                                                  {"durationMs", durations}});
       });
     });
   });

@@ -19,6 +19,7 @@ inline constexpr const char* kFinish =
     "UPDATE sagas SET status = ?, reason = ?, finished_at = ?, "
     "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, ?) DIV 1000, updated_at = UTC_TIMESTAMP(3) "
     "WHERE order_id = ?";
+inline constexpr const char* kDuration = "SELECT duration_ms FROM sagas WHERE order_id = ?";
 
 inline constexpr const char* kGetSaga =
     "SELECT status, reason, CAST(started_at AS CHAR), CAST(finished_at AS CHAR), duration_ms "
@@ -30,6 +31,8 @@ inline constexpr const char* kGetStepsWithIds =
     "SELECT event_id, event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps "
     "WHERE order_id = ? ORDER BY occurred_at, recorded_at";
 inline constexpr const char* kCountByStatus = "SELECT status, COUNT(*) FROM sagas GROUP BY status";
+inline constexpr const char* kCountCancelledByReason =
+    "SELECT COALESCE(reason, 'NONE'), COUNT(*) FROM sagas WHERE status = 'CANCELLED' GROUP BY reason";
 inline constexpr const char* kCountFinished = "SELECT COUNT(*) FROM sagas WHERE duration_ms IS NOT NULL";
 inline constexpr const char* kNthDuration =
     "SELECT duration_ms FROM sagas WHERE duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?";

@@ -11,7 +11,7 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
       env, {.service = "order", .http_port = 8080, .db_user = "order_svc",
             .db_password = "order_pw", .db_name = "order_db"});
   runtime::StartConsumerService(
-      cfg, stops, std::make_shared<FinalStatusHandler>(),
+      cfg, stops, [](metrics::Registry&) { return std::make_shared<FinalStatusHandler>(); },
       {contracts::topics::kOrderCompleted, contracts::topics::kOrderCancelled},
       [](db::Pool& pool, metrics::Registry& registry) { return MakeRouter(OrderService(pool), registry); });
 }

@@ -10,7 +10,7 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
   const auto cfg = config::CommonConfig::Load(
       env, {.service = "payment", .http_port = 8082, .db_user = "payment_svc",
             .db_password = "payment_pw", .db_name = "payment_db"});
-  runtime::StartConsumerService(cfg, stops, std::make_shared<PaymentHandler>(),
+  runtime::StartConsumerService(cfg, stops, [](metrics::Registry&) { return std::make_shared<PaymentHandler>(); },
                                 {contracts::topics::kStockReserved},
                                 [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });
 }

@@ -13,7 +13,7 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
       env, {.service = "product-stock", .http_port = 8081, .db_user = "stock_svc",
             .db_password = "stock_pw", .db_name = "stock_db"});
   runtime::StartConsumerService(
-      cfg, stops, std::make_shared<StockHandler>(),
+      cfg, stops, [](metrics::Registry&) { return std::make_shared<StockHandler>(); },
       {contracts::topics::kOrderCreated, contracts::topics::kPaymentFailed},
       [&cfg](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, cfg.admin_token); });
 }

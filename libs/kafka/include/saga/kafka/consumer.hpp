@@ -11,6 +11,18 @@
 
 namespace saga::kafka {
 
+/// How far one assigned partition's committed offset is behind its high watermark.
+struct PartitionLag {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t lag = 0;
+};
+using LagHandler = std::function<void(const std::vector<PartitionLag>&)>;
+
+/// The partitions with a known lag in a librdkafka statistics document (statistics.interval.ms):
+/// `consumer_lag` of every real partition (not the internal -1) that reports one (>= 0).
+std::vector<PartitionLag> ParseConsumerLag(const std::string& stats_json);
+
 struct ConsumerOptions {
   std::string bootstrap{};
   std::string group_id{};
@@ -18,6 +30,9 @@ struct ConsumerOptions {
   std::size_t max_batch = 500;
   std::chrono::milliseconds poll_wait{100};
   Properties extra{};
+  /// If set, called with this member's partition lags every `lag_interval`, from inside Poll.
+  LagHandler on_lag{};
+  std::chrono::milliseconds lag_interval{5000};
 };
 
 using BatchHandler = std::function<void(const std::vector<InMessage>&)>;

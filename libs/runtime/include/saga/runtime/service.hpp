@@ -15,12 +15,15 @@
 namespace saga::runtime {
 
 using RouterFactory = std::function<http::Router(db::Pool& pool, metrics::Registry& registry)>;
+using HandlerFactory = std::function<std::shared_ptr<messaging::EventHandler>(metrics::Registry& registry)>;
 
 /// Starts the parts of a service that consumes events and serves HTTP: database pool, DLQ
 /// producer, EventProcessor + ConsumerLoop (consumer group = service name) and the HTTP server.
-/// Stop actions are registered so that the consumer stops first and the pool last.
+/// Exports consumer_lag{topic}: this member's messages not yet committed, from librdkafka's
+/// statistics every 5 s. Stop actions are registered so that the consumer stops first and the
+/// pool last.
 void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
-                          std::shared_ptr<messaging::EventHandler> handler,
+                          const HandlerFactory& make_handler,
                           std::vector<std::string> topics, const RouterFactory& routes);
 
 }  // namespace saga::runtime
