@@ -1,0 +1,191 @@
+"""docker-compose.yml, deploy/docker and the Grafana dashboard against the code.
+
+No Docker engine runs on the build machines, so this checks what can be checked without one:
+the compose file is valid (Debian's docker-compose), every service of ours runs a program that
+the build installs and sets only environment variables that program reads, the topics are the
+contract's, the image builds with the local build's packages, and the dashboard asks only for
+metrics the code exports. Needs SAGA_SOURCE_DIR and SAGA_BINARY_DIR (a build with the services).
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import tempfile
+import unittest
+
+import yaml
+
+SOURCE_DIR = pathlib.Path(os.environ["SAGA_SOURCE_DIR"])
+BINARY_DIR = pathlib.Path(os.environ["SAGA_BINARY_DIR"])
+DOCKER = SOURCE_DIR / "deploy" / "docker"
+
+# compose service -> source folder of its program
+OUR_SERVICES = {
+    "order": "order", "product-stock": "product-stock", "payment": "payment",
+    "completion": "completion", "relay": "relay",
+}
+ENV_READ = re.compile(r'\b(?:String|Int|Bool|List|RequiredString|Has)\("([A-Z][A-Z0-9_]*)"')
+
+
+def compose(*args):
+    return subprocess.run(["docker-compose", "--project-directory", str(SOURCE_DIR), "-f",
+                           str(SOURCE_DIR / "docker-compose.yml"), *args],
+                          check=True, capture_output=True, text=True, timeout=120).stdout
+
+
+def env_names_read(folder):
+    """Environment variables the service's code reads: the shared libraries and its own sources."""
+    names = set()
+    for path in list((SOURCE_DIR / "libs").rglob("src/*.cpp")) + list((SOURCE_DIR / "services" / folder / "src").glob("*.cpp")):
+        names |= set(ENV_READ.findall(path.read_text()))
+    return names
+
+
+def metric_families():
+    names = set()
+    for path in list((SOURCE_DIR / "libs").rglob("*.cpp")) + list((SOURCE_DIR / "services").rglob("*.cpp")):
+        names |= set(re.findall(r'\.Name\("([a-z_][a-z0-9_]*)"\)', path.read_text()))
+    return names
+
+
+class ComposeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        compose("config", "-q")
+        compose("--profile", "observability", "--profile", "loadtest", "config", "-q")
+        cls.config = yaml.safe_load(compose("config"))
+        cls.services = cls.config["services"]
+
+    def test_the_stack_runs_mysql_8_and_kafka_in_kraft_mode(self):
+        for name in ["mysql", "kafka", "kafka-init", *OUR_SERVICES]:
+            self.assertIn(name, self.services)
+        self.assertRegex(self.services["mysql"]["image"], r"^mysql:8(\.|$)")
+        def mount(v):  # docker-compose 1.x prints "source:target:mode"; newer ones a mapping
+            return (v["source"], v["target"]) if isinstance(v, dict) else tuple(v.split(":")[:2])
+        init = [src for src, target in map(mount, self.services["mysql"]["volumes"])
+                if target == "/docker-entrypoint-initdb.d"]
+        self.assertEqual([pathlib.Path(s) for s in init], [SOURCE_DIR / "deploy" / "mysql"])
+        kafka = self.services["kafka"]
+        self.assertTrue(kafka["image"].startswith("apache/kafka:"))
+        self.assertEqual(set(kafka["environment"]["KAFKA_PROCESS_ROLES"].split(",")), {"broker", "controller"})
+        self.assertNotIn("KAFKA_ZOOKEEPER_CONNECT", kafka["environment"])
+        published = {int(p["published"]) for s in OUR_SERVICES for p in self.services[s]["ports"]}
+        self.assertEqual(published, {8080, 8081, 8082, 8083, 8084})
+
+    def test_profiles_add_prometheus_grafana_and_k6(self):
+        self.assertIn("observability", self.services["prometheus"]["profiles"])
+        self.assertIn("observability", self.services["grafana"]["profiles"])
+        self.assertEqual(self.services["k6"]["profiles"], ["loadtest"])
+        for name in ["mysql", "kafka", *OUR_SERVICES]:
+            self.assertNotIn("profiles", self.services[name])
+        script = self.services["k6"]["command"][-1]
+        self.assertTrue((SOURCE_DIR / "loadtest" / "k6" / pathlib.Path(script).name).is_file(), script)
+
+    def test_services_wait_for_their_dependencies_and_have_health_checks(self):
+        for name in OUR_SERVICES:
+            s = self.services[name]
+            self.assertEqual(s["depends_on"]["mysql"]["condition"], "service_healthy")
+            self.assertEqual(s["depends_on"]["kafka-init"]["condition"], "service_completed_successfully")
+            port = s["environment"]["HTTP_PORT"]
+            self.assertIn(f"http://127.0.0.1:{port}/health/ready", s["healthcheck"]["test"])
+        self.assertEqual(self.services["kafka-init"]["depends_on"]["kafka"]["condition"], "service_healthy")
+
+    def test_each_service_runs_an_installed_program_of_ours(self):
+        with tempfile.TemporaryDirectory() as prefix:
+            subprocess.run(["cmake", "--install", str(BINARY_DIR), "--prefix", prefix],
+                           check=True, capture_output=True, timeout=120)
+            for name in OUR_SERVICES:
+                s = self.services[name]
+                self.assertEqual(s["build"]["dockerfile"], "deploy/docker/Dockerfile")
+                program = pathlib.Path(prefix) / "bin" / s["command"][0]
+                self.assertTrue(program.is_file() and os.access(program, os.X_OK), f"{name}: {program.name} not installed")
+                # It is the service: with the compose settings and one bad value it refuses to
+                # start, naming the variable (exit code 2), before touching MySQL or Kafka.
+                env = {k: str(v) for k, v in s["environment"].items()}
+                env["HTTP_PORT"] = "not-a-port"
+                run = subprocess.run([str(program)], env=env, capture_output=True, text=True, timeout=30)
+                self.assertEqual(run.returncode, 2, f"{name}: {run.stderr}")
+                self.assertIn("HTTP_PORT", run.stderr)
+
+    def test_services_set_only_variables_their_code_reads(self):
+        for name, folder in OUR_SERVICES.items():
+            read = env_names_read(folder)
+            self.assertIn("DB_HOST", read)  # the scan works
+            unknown = set(self.services[name]["environment"]) - read
+            self.assertFalse(unknown, f"{name} sets variables its code never reads: {sorted(unknown)}")
+
+    def test_every_variable_and_metric_the_code_uses_is_documented(self):
+        ops = (SOURCE_DIR / "docs" / "operations.md").read_text()
+        for name in sorted(set().union(*(env_names_read(f) for f in OUR_SERVICES.values()))):
+            self.assertTrue(f"`{name}`" in ops, f"{name} is read by the code but not in docs/operations.md")
+        for metric in sorted(metric_families()):
+            self.assertTrue(f"`{metric}`" in ops, f"metric {metric} is not in docs/operations.md")
+
+    def test_topics_are_the_contract_events_with_dead_letter_topics(self):
+        init = self.services["kafka-init"]
+        topics = init["environment"]["SAGA_TOPICS"].split(",")
+        events = {p.name.removesuffix(".schema.json") for p in (SOURCE_DIR / "proto-json" / "events").glob("*.schema.json")}
+        self.assertEqual(set(topics), events)
+        script = (DOCKER / "kafka" / "create-topics.sh").read_text()
+        self.assertIn('"$topic.dlq"', script)
+        subprocess.run(["bash", "-n", str(DOCKER / "kafka" / "create-topics.sh")], check=True)
+        for name in OUR_SERVICES:
+            self.assertEqual(self.services[name]["environment"]["KAFKA_PARTITIONS"], init["environment"]["KAFKA_PARTITIONS"])
+
+    def test_image_is_multi_stage_bookworm_with_the_local_build_packages_and_a_non_root_user(self):
+        dockerfile = (DOCKER / "Dockerfile").read_text()
+        stages = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+        self.assertGreaterEqual(len(stages), 2)
+        self.assertTrue(all(s.startswith("debian:bookworm") for s in stages), stages)
+        build_stage = dockerfile.split("\nFROM ")[1]
+        lib_sh = (SOURCE_DIR / "deploy" / "local" / "lib.sh").read_text()
+        local = re.search(r"SAGA_PACKAGES=\(([^)]*)\)", lib_sh).group(1).split()
+        wanted = {p for p in local if p.endswith("-dev") or p in {"build-essential", "cmake", "ninja-build", "pkg-config"}}
+        installed = set(re.findall(r"[a-z0-9][a-z0-9.+-]+", build_stage.split("apt-get install", 1)[1].split("&&")[0]))
+        self.assertFalse(wanted - installed, f"build stage lacks {sorted(wanted - installed)}")
+        runtime = dockerfile.split("\nFROM ")[-1]
+        user = re.findall(r"^USER\s+(\S+)", runtime, re.M)
+        self.assertTrue(user and user[-1] not in {"root", "0"}, user)
+        for src in re.findall(r"^COPY\s+(?!--from)(\S+)", dockerfile, re.M):
+            self.assertTrue((SOURCE_DIR / src).exists(), f"COPY {src}: no such path")
+
+    def test_prometheus_scrapes_every_service_of_ours(self):
+        prom = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())
+        targets = {t for job in prom["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+        expected = {f"{name}:{self.services[name]['environment']['HTTP_PORT']}" for name in OUR_SERVICES}
+        self.assertEqual(targets, expected)
+
+    def test_dashboard_asks_only_for_metrics_that_exist(self):
+        families = metric_families()
+        known = set(families)
+        for f in families:
+            known |= {f + "_bucket", f + "_sum", f + "_count"}
+        k6_names = {"http_reqs", "http_req_duration", "http_req_failed", "vus", "iterations", "checks"}
+        for script in (SOURCE_DIR / "loadtest" / "k6").glob("*.js"):
+            k6_names |= set(re.findall(r"new (?:Counter|Trend|Rate|Gauge)\('([a-z_]+)'", script.read_text()))
+        dashboard = json.loads((DOCKER / "grafana" / "dashboards" / "outbox-saga.json").read_text())
+        exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+        self.assertGreater(len(exprs), 10)
+        functions = {"sum", "rate", "max", "min", "avg", "histogram_quantile", "by", "without", "increase"}
+        used = set()
+        for expr in exprs:
+            bare = re.sub(r'\{[^}]*\}|\[[^\]]*\]|"[^"]*"|\bby\s*\([^)]*\)', " ", expr)
+            for token in re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", bare):
+                if token in functions:
+                    continue
+                used.add(token)
+                if token.startswith("k6_"):
+                    base = re.sub(r"_(total|p\d+|max|min|avg|med|count|sum|rate)$", "", token[3:])
+                    self.assertIn(base, k6_names, f"dashboard: {token} is not a k6 metric of the scripts")
+                else:
+                    self.assertIn(token, known, f"dashboard: {token} is not exported by the code")
+        # The panels the issue asks for.
+        for metric in ["orders_placed_total", "sagas_finished_total", "saga_duration_seconds_bucket",
+                       "http_request_duration_seconds_bucket", "relay_outbox_backlog",
+                       "relay_outbox_oldest_age_seconds", "consumer_lag"]:
+            self.assertIn(metric, used)
+
+
+if __name__ == "__main__":
+    unittest.main()
