@@ -150,6 +150,27 @@ class ComposeTest(unittest.TestCase):
         for src in re.findall(r"^COPY\s+(?!--from)(\S+)", dockerfile, re.M):
             self.assertTrue((SOURCE_DIR / src).exists(), f"COPY {src}: no such path")
 
+    def test_runtime_image_installs_every_shared_library_the_programs_load(self):
+        dockerfile = (DOCKER / "Dockerfile").read_text()
+        runtime = dockerfile.split("\nFROM ")[-1]
+        packages = re.findall(r"[a-z0-9][a-z0-9.+-]+", runtime.split("apt-get install", 1)[1].split("&&")[0])
+        packages = [p for p in packages if not p.startswith("-")]
+        closure = subprocess.run(
+            ["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts",
+             "--no-breaks", "--no-replaces", "--no-enhances", *packages],
+            check=True, capture_output=True, text=True).stdout
+        available = {line.strip() for line in closure.splitlines() if not line.startswith(" ")}
+        for name in OUR_SERVICES:
+            program = BINARY_DIR / "services" / name / f"{name}-service"
+            libs = re.findall(r"=> (/\S+)", subprocess.run(["ldd", str(program)], check=True, capture_output=True,
+                                                            text=True).stdout)
+            for lib in libs:
+                owner = subprocess.run(["dpkg", "-S", os.path.realpath(lib)], capture_output=True, text=True)
+                if owner.returncode != 0:
+                    owner = subprocess.run(["dpkg", "-S", lib], capture_output=True, text=True)
+                package = owner.stdout.split(":")[0]
+                self.assertIn(package, available, f"{name}-service loads {lib} from {package}, not in the runtime image")
+
     def test_prometheus_scrapes_every_service_of_ours(self):
         prom = yaml.safe_load((DOCKER / "prometheus" / "prometheus.yml").read_text())
         targets = {t for job in prom["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
