@@ -1,5 +1,7 @@
 #include "saga/completion/completion_handler.hpp"
 
+#include <algorithm>
+
 #include "saga/completion/saga_rules.hpp"
 #include "saga/contracts/saga_events.hpp"
 #include "saga/outbox/outbox.hpp"
@@ -97,12 +99,14 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
       st.executeUpdate();
     }
     std::string status;
+    std::int64_t started_ms = 0;  // the saga's start once this event joined it
     {
       auto& st = conn.Prepare(sql::kLockSaga);
       st.setString(1, env.order_id);
       std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
       rs->next();
       status = rs->getString(1).asStdString();
+      started_ms = std::min(DbTimeMillis(rs->getString(2).asStdString()), DbTimeMillis(occurred));
     }
     {
       auto& st = conn.Prepare(sql::kEarlierStart);
@@ -137,20 +141,16 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
         completed ? topics::kOrderCompleted : topics::kOrderCancelled, env.order_id,
         contracts::OrderFinished{outcome.reason}, env.event_id);
     const auto finished = ToDbTime(final_event.occurred_at);
+    const auto duration_ms = DbTimeMillis(finished) - started_ms;
     auto& st = conn.Prepare(sql::kFinish);
     st.setString(1, outcome.status);
     db::BindOptional(st, 2, outcome.reason);
     st.setString(3, finished);
-    st.setString(4, finished);
+    st.setInt64(4, duration_ms);
     st.setString(5, env.order_id);
     st.executeUpdate();
-    {
-      auto& q = conn.Prepare(sql::kDuration);
-      q.setString(1, env.order_id);
-      std::unique_ptr<::sql::ResultSet> rs(q.executeQuery());
-      const double ms = rs->next() ? static_cast<double>(rs->getInt64(1)) : 0.0;
-      finished_.push_back({outcome.status, outcome.reason.value_or("none"), ms / 1000.0});
-    }
+    finished_.push_back({outcome.status, outcome.reason.value_or("none"),
+                         static_cast<double>(duration_ms) / 1000.0});
     InsertStep(conn, env.order_id, final_event.event_id, final_event.event_type, outcome.reason, finished);
     outbox::Append(tx, final_event, event.traceparent);
     auto& update = pending_.back();

@@ -1,6 +1,9 @@
 #include "saga/completion/saga_rules.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <chrono>
 
 #include "saga/contracts/envelope.hpp"
 
@@ -32,5 +35,31 @@ std::string ToDbTime(const std::string& iso) {
   return db;
 }
 
+std::int64_t DbTimeMillis(const std::string& t) {
+  const auto bad = [&] { return contracts::ContractError("'" + t + "' is not yyyy-mm-dd hh:mm:ss[.fff]"); };
+  const auto num = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    if (pos + len > t.size()) throw bad();
+    const auto [p, ec] = std::from_chars(t.data() + pos, t.data() + pos + len, v);
+    if (ec != std::errc() || p != t.data() + pos + len) throw bad();
+    return v;
+  };
+  if (t.size() < 19 || t[4] != '-' || t[7] != '-' || t[10] != ' ' || t[13] != ':' || t[16] != ':') throw bad();
+  int millis = 0;
+  if (t.size() > 19) {
+    if (t[19] != '.' || t.size() == 20 || t.size() > 26) throw bad();
+    const auto digits = std::min<std::size_t>(t.size() - 20, 3);
+    millis = num(20, digits);
+    for (auto d = digits; d < 3; ++d) millis *= 10;
+    num(20, t.size() - 20);  // the rest must be digits too
+  }
+  using namespace std::chrono;
+  const year_month_day ymd{year{num(0, 4)}, month{static_cast<unsigned>(num(5, 2))},
+                           day{static_cast<unsigned>(num(8, 2))}};
+  if (!ymd.ok()) throw bad();
+  const auto tp = sys_days{ymd} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} +
+                  milliseconds{millis};
+  return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+}
 
 }  // namespace saga::completion

@@ -16,10 +16,8 @@ inline constexpr const char* kInsertStep =
 inline constexpr const char* kSelectStepTypes =
     "SELECT event_type, reason FROM saga_steps WHERE order_id = ?";
 inline constexpr const char* kFinish =
-    "UPDATE sagas SET status = ?, reason = ?, finished_at = ?, "
-    "duration_ms = TIMESTAMPDIFF(MICROSECOND, started_at, ?) DIV 1000, updated_at = UTC_TIMESTAMP(3) "
-    "WHERE order_id = ?";
-inline constexpr const char* kDuration = "SELECT duration_ms FROM sagas WHERE order_id = ?";
+    "UPDATE sagas SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, "
+    "updated_at = UTC_TIMESTAMP(3) WHERE order_id = ?";
 
 inline constexpr const char* kGetSaga =
     "SELECT status, reason, CAST(started_at AS CHAR), CAST(finished_at AS CHAR), duration_ms "

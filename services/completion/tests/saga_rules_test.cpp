@@ -65,3 +65,19 @@ TEST_CASE("Event times convert to and from DATETIME(3) and bad ones are refused"
   CHECK_THROWS_AS(ToDbTime("2026-11-21 12:00:00"), saga::contracts::ContractError);
   CHECK_THROWS_AS(ToDbTime("yesterday"), saga::contracts::ContractError);
 }
+
+TEST_CASE("DATETIME texts become milliseconds since 1970 for saga durations", "[completion]") {
+  using saga::completion::DbTimeMillis;
+  CHECK(DbTimeMillis("1970-01-01 00:00:01.500") == 1500);
+  CHECK(DbTimeMillis("1970-01-02 00:00:00") == 86'400'000);
+  CHECK(DbTimeMillis("1970-01-01 00:00:00.5") == 500);          // fewer fraction digits
+  CHECK(DbTimeMillis("1970-01-01 00:00:00.123456") == 123);     // DATETIME(6)
+  CHECK(DbTimeMillis("2026-03-01 00:00:00.000") - DbTimeMillis("2026-02-28 23:59:59.999") == 1);
+  CHECK(DbTimeMillis("2024-03-01 00:00:00") - DbTimeMillis("2024-02-28 00:00:00") == 2 * 86'400'000);
+  CHECK(DbTimeMillis(ToDbTime("2026-11-21T12:00:01.250Z")) - DbTimeMillis(ToDbTime("2026-11-21T11:59:59.999Z")) ==
+        1251);
+  for (const char* bad : {"2026-13-01 00:00:00", "2026-02-30 00:00:00", "2026-11-21T12:00:00.123",
+                          "2026-11-21 12:00:00.", "2026-11-21 12:00:0x", "2026-11-21"}) {
+    CHECK_THROWS_AS(DbTimeMillis(bad), saga::contracts::ContractError);
+  }
+}

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,5 +27,10 @@ Outcome Decide(const std::vector<Step>& steps);
 /// "2026-11-21T12:00:00.123Z" -> "2026-11-21 12:00:00.123" (MySQL DATETIME(3)); throws
 /// contracts::ContractError if the text is not in that form. db::IsoFromDateTime reverses it.
 std::string ToDbTime(const std::string& iso);
+
+/// Milliseconds since 1970 (UTC) of a DATETIME text "2026-11-21 12:00:00.123" (as ToDbTime makes
+/// and MySQL returns DATETIME(3); fewer or no fraction digits are accepted). Throws
+/// contracts::ContractError on anything else.
+std::int64_t DbTimeMillis(const std::string& db_time);
 
 }  // namespace saga::completion
