@@ -4,20 +4,54 @@
 
 namespace saga::completion {
 
-void Watcher::Step(const nlohmann::json& step) {
-  std::lock_guard lock(mu_);
+void Watcher::SendStep(const nlohmann::json& step) {
   if (finished_ || !sent_.insert(step.value("eventId", "")).second) return;
   nlohmann::json data = step;
   data.erase("eventId");
-  stream_->Write("id: " + step.value("eventId", "") + "\nevent: step\ndata: " + data.dump() + "\n\n");
+  stream_->Write("id: " + step.value("eventId", "") + "\nevent: step\ndata: " + data.dump() +
+                 "\n\n");
 }
 
-void Watcher::Finish(const nlohmann::json& final) {
-  std::lock_guard lock(mu_);
+void Watcher::SendFinal(const nlohmann::json& final) {
   if (finished_) return;
   finished_ = true;
   stream_->Write("event: final\ndata: " + final.dump() + "\n\n");
   stream_->Close();
+}
+
+void Watcher::ReplayStep(const nlohmann::json& step) {
+  std::lock_guard lock(mu_);
+  SendStep(step);
+}
+
+void Watcher::EndReplay(const std::optional<nlohmann::json>& final) {
+  std::lock_guard lock(mu_);
+  replaying_ = false;
+  for (const auto& step : held_steps_) SendStep(step);
+  held_steps_.clear();
+  if (final) {
+    SendFinal(*final);
+  } else if (held_final_) {
+    SendFinal(*held_final_);
+  }
+}
+
+void Watcher::Step(const nlohmann::json& step) {
+  std::lock_guard lock(mu_);
+  if (replaying_) {
+    held_steps_.push_back(step);
+  } else {
+    SendStep(step);
+  }
+}
+
+void Watcher::Finish(const nlohmann::json& final) {
+  std::lock_guard lock(mu_);
+  if (replaying_) {
+    held_final_ = final;
+  } else {
+    SendFinal(final);
+  }
 }
 
 bool Watcher::Done() const {
