@@ -1,0 +1,497 @@
+"""loadtest/bench: one benchmark run against the running local stack.
+
+Prepares stock and balances through the API, runs loadgen open loop, waits until every saga is
+final, checks the invariants against the databases, and writes the result as JSON and HTML.
+Run it through loadtest/bench, which builds loadgen and installs what is missing.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402
+
+SCHEMAS = ["order_db", "stock_db", "payment_db", "completion_db"]
+CONSUMERS = ["ORDER_URL", "PRODUCT_URL", "PAYMENT_URL", "COMPLETION_URL"]
+# A product with no stock and a user without an account, for the orders built to fail.
+OOS_PRODUCT = 900001
+UNKNOWN_USER = 900001
+EXPECTED = {"normal": ("COMPLETED", None), "out_of_stock": ("CANCELLED", "OUT_OF_STOCK"),
+            "unknown_user": ("CANCELLED", "UNKNOWN_USER")}
+
+
+class Fail(Exception):
+    """A problem the user has to fix before a run is possible (exit code 2)."""
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def percentiles(values):
+    if not values:
+        return {"p50": 0, "p95": 0, "p99": 0, "max": 0}
+    v = sorted(values)
+
+    def rank(p):
+        return v[min(len(v) - 1, max(1, math.ceil(p / 100 * len(v))) - 1)]
+    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "max": v[-1]}
+
+
+# --- the stack ------------------------------------------------------------------------------
+
+def read_env(run_dir):
+    path = os.path.join(run_dir, "stack.env")
+    if not os.path.exists(path):
+        raise Fail(f"no local stack found ({path} is missing): start it with deploy/local/up")
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                env[k] = v
+    return env
+
+
+def http(method, url, body=None, headers=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+class Db:
+    """The stack's MariaDB through the mariadb client, as the admin account of stack.env."""
+
+    def __init__(self, env):
+        self.base = ["mariadb", "--no-defaults", "-h", env["DB_HOST"], "-P", env["DB_PORT"],
+                     "-u", env["DB_ADMIN_USER"], "--batch", "--skip-column-names"]
+        self.env = dict(os.environ, MYSQL_PWD=env["DB_ADMIN_PASSWORD"])
+
+    def run(self, sql):
+        r = subprocess.run(self.base, input=sql, capture_output=True, text=True, env=self.env)
+        if r.returncode != 0:
+            raise RuntimeError(f"SQL failed: {r.stderr.strip()}\n{sql[:500]}")
+        return [line.split("\t") for line in r.stdout.splitlines()]
+
+    def scalar(self, sql):
+        rows = self.run(sql)
+        return int(rows[0][0]) if rows and rows[0][0] != "NULL" else 0
+
+
+def metric_sum(url, name, **labels):
+    status, text = http("GET", url + "/metrics")
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        head, _, value = line.rpartition(" ")
+        if all(f'{k}="{v}"' in head for k, v in labels.items()):
+            total += float(value)
+    return total
+
+
+def check_stack(env):
+    for key in CONSUMERS + ["RELAY_URL"]:
+        try:
+            status, _ = http("GET", env[key] + "/health/ready", timeout=3)
+        except OSError as e:
+            raise Fail(f"{key} {env[key]} is not answering ({e}): start the stack with deploy/local/up")
+        if status != 200:
+            raise Fail(f"{key} {env[key]} is not ready (HTTP {status}): see deploy/local/status")
+
+
+# --- sampling while the load runs ------------------------------------------------------------
+
+def process_table(run_dir, loadgen_pid):
+    procs = {}
+    pid_dir = os.path.join(run_dir, "pids")
+    for name in sorted(os.listdir(pid_dir)) if os.path.isdir(pid_dir) else []:
+        try:
+            with open(os.path.join(pid_dir, name)) as f:
+                procs[name[:-4]] = int(f.read().strip())
+        except (OSError, ValueError):
+            pass
+    procs["loadgen"] = loadgen_pid
+    return procs
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process and its threads, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def steal_and_total():
+    with open("/proc/stat") as f:
+        cpu = [int(x) for x in f.readline().split()[1:]]
+    return cpu[7] if len(cpu) > 7 else 0, sum(cpu[:8])
+
+
+class Sampler(threading.Thread):
+    """Once a second: outbox backlog per schema and sagas still pending."""
+
+    def __init__(self, db):
+        super().__init__(daemon=True)
+        self.db = db
+        self.samples = []
+        self.stop = threading.Event()
+        self.t0 = time.time()
+
+    def run(self):
+        sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + \
+              ", (SELECT COUNT(*) FROM completion_db.sagas WHERE status = 'PENDING');"
+        while not self.stop.is_set():
+            t = time.time() - self.t0
+            try:
+                row = [int(x) for x in self.db.run(sql)[0]]
+                self.samples.append({"t": round(t, 1), "outbox": dict(zip(SCHEMAS, row[:4])),
+                                     "pending_sagas": row[4]})
+            except RuntimeError as e:
+                log(f"sampling failed: {e}")
+            self.stop.wait(1.0)
+
+
+# --- preparing data --------------------------------------------------------------------------
+
+def prepare(env, db, args, run_id):
+    db.run(f"""
+CREATE DATABASE IF NOT EXISTS saga_bench;
+CREATE TABLE IF NOT EXISTS saga_bench.run_orders (
+  run_id VARCHAR(40) NOT NULL, order_id CHAR(36) NOT NULL, kind VARCHAR(16) NOT NULL,
+  user_id BIGINT NOT NULL, PRIMARY KEY (run_id, order_id)) ENGINE=InnoDB;
+CREATE TABLE IF NOT EXISTS saga_bench.run_items (
+  run_id VARCHAR(40) NOT NULL, order_id CHAR(36) NOT NULL, product_id BIGINT NOT NULL,
+  quantity INT NOT NULL, PRIMARY KEY (run_id, order_id, product_id)) ENGINE=InnoDB;
+INSERT IGNORE INTO stock_db.products (product_id, name, price, stock, updated_at)
+  VALUES ({OOS_PRODUCT}, 'bench: always out of stock', 1000, 0, UTC_TIMESTAMP(3));
+""")
+    products = [int(r[0]) for r in db.run(
+        f"SELECT product_id FROM stock_db.products WHERE product_id <> {OOS_PRODUCT} ORDER BY product_id;")]
+    users = [int(r[0]) for r in db.run("SELECT user_id FROM payment_db.accounts ORDER BY user_id;")]
+    if args.products:
+        products = [p for p in products if p in set(args.products)]
+    if args.users:
+        users = [u for u in users if u in set(args.users)]
+    if not products or not users:
+        raise Fail("no seeded products or users: deploy/mysql/95_demo_data.sql seeds them")
+    if UNKNOWN_USER in users:
+        raise Fail(f"user {UNKNOWN_USER} has an account; bench uses it as the unknown user")
+    prices = {int(r[0]): int(r[1]) for r in db.run("SELECT product_id, price FROM stock_db.products;")}
+
+    # Enough for every order to succeed even if the random draw is lopsided.
+    orders = args.rate * (args.duration + args.ramp_up / 2)
+    units_per_order = (1 + args.max_items) / 2 * (1 + args.max_quantity) / 2
+    stock = int(orders * units_per_order / len(products) * 2) + 1000
+    max_price = max(prices[p] for p in products)
+    balance = int(orders / len(users) * 3 * args.max_items * args.max_quantity * max_price) + 100000
+    headers = {"X-Admin-Token": env["ADMIN_TOKEN"]}
+    for p in products + [OOS_PRODUCT]:
+        status, body = http("PUT", f"{env['PRODUCT_URL']}/products/{p}/stock",
+                            {"stock": 0 if p == OOS_PRODUCT else stock}, headers)
+        if status != 200:
+            raise Fail(f"setting the stock of product {p} failed: HTTP {status} {body}")
+    have = {int(r[0]): int(r[1]) for r in db.run("SELECT user_id, balance FROM payment_db.accounts;")}
+    for u in users:
+        if have[u] < balance:
+            status, body = http("POST", f"{env['PAYMENT_URL']}/users/{u}/balance/charge",
+                                {"amount": balance - have[u]}, {"Idempotency-Key": f"{run_id}-topup-{u}"})
+            if status not in (200, 201):
+                raise Fail(f"topping up user {u} failed: HTTP {status} {body}")
+    return products, users, prices
+
+
+def snapshot(db, products, users):
+    ids = ",".join(str(p) for p in products + [OOS_PRODUCT])
+    stock = {int(r[0]): int(r[1]) for r in db.run(
+        f"SELECT product_id, stock FROM stock_db.products WHERE product_id IN ({ids});")}
+    uids = ",".join(str(u) for u in users)
+    balance = {int(r[0]): int(r[1]) for r in db.run(
+        f"SELECT user_id, balance FROM payment_db.accounts WHERE user_id IN ({uids});")}
+    return stock, balance
+
+
+def wait_quiet(db, timeout):
+    """Waits until no saga is pending and every outbox is empty (an earlier run has settled)."""
+    deadline = time.time() + timeout
+    sql = ("SELECT (SELECT COUNT(*) FROM completion_db.sagas WHERE status = 'PENDING') + " +
+           " + ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + ";")
+    while True:
+        busy = db.scalar(sql)
+        if busy == 0:
+            return 0
+        if time.time() > deadline:
+            return busy
+        time.sleep(1)
+
+
+def load_orders(db, run_id, path):
+    orders, items = [], []
+    with open(path) as f:
+        for line in f:
+            order_id, kind, user, item_text = line.rstrip("\n").split("\t")
+            orders.append(f"('{run_id}','{order_id}','{kind}',{int(user)})")
+            for it in item_text.split(","):
+                p, q = it.split(":")
+                items.append(f"('{run_id}','{order_id}',{int(p)},{int(q)})")
+    sql = []
+    for i in range(0, len(orders), 2000):
+        sql.append("INSERT INTO saga_bench.run_orders VALUES " + ",".join(orders[i:i + 2000]) + ";")
+    for i in range(0, len(items), 2000):
+        sql.append("INSERT INTO saga_bench.run_items VALUES " + ",".join(items[i:i + 2000]) + ";")
+    if sql:
+        db.run("SET autocommit = 1;\n" + "\n".join(sql))
+    return len(orders)
+
+
+# --- after the run ---------------------------------------------------------------------------
+
+def wait_final(db, run_id, timeout):
+    sql = f"""SELECT COUNT(*) FROM saga_bench.run_orders r
+LEFT JOIN completion_db.sagas s ON s.order_id = r.order_id
+WHERE r.run_id = '{run_id}' AND (s.status IS NULL OR s.status = 'PENDING');"""
+    deadline = time.time() + timeout
+    while True:
+        pending = db.scalar(sql)
+        if pending == 0 or time.time() > deadline:
+            return pending
+        time.sleep(0.5)
+
+
+def check_invariants(db, run_id, start_stock, start_balance, prices, dlq_delta):
+    checks = []
+
+    def check(name, ok, detail):
+        checks.append({"name": name, "ok": bool(ok), "detail": detail})
+
+    r = f"'{run_id}'"
+    # Every accepted order has exactly one final status, the one its kind calls for, and the
+    # order service agrees with the completion service.
+    rows = db.run(f"""SELECT r.kind, s.status, COALESCE(s.reason, ''), COUNT(*) FROM saga_bench.run_orders r
+LEFT JOIN completion_db.sagas s ON s.order_id = r.order_id WHERE r.run_id = {r}
+GROUP BY r.kind, s.status, s.reason;""")
+    wrong = [(k, st, re, int(n)) for k, st, re, n in rows
+             if (st, re or None) != EXPECTED[k]]
+    check("each accepted order reached the final status its kind calls for", not wrong,
+          "all as expected" if not wrong else f"unexpected (kind, status, reason, count): {wrong[:5]}")
+    bad_final = db.scalar(f"""SELECT COUNT(*) FROM (SELECT r.order_id, COUNT(st.event_id) AS n
+FROM saga_bench.run_orders r LEFT JOIN completion_db.saga_steps st ON st.order_id = r.order_id
+AND st.event_type IN ('order.completed', 'order.cancelled') WHERE r.run_id = {r}
+GROUP BY r.order_id HAVING n <> 1) x;""")
+    check("exactly one final event (order.completed or order.cancelled) per order", bad_final == 0,
+          f"{bad_final} orders with none or several")
+    disagree = db.scalar(f"""SELECT COUNT(*) FROM saga_bench.run_orders r
+JOIN completion_db.sagas s ON s.order_id = r.order_id
+LEFT JOIN order_db.orders o ON o.order_id = r.order_id
+WHERE r.run_id = {r} AND (o.status IS NULL OR o.status <> s.status);""")
+    check("the order service shows the same final status as the completion service", disagree == 0,
+          f"{disagree} orders differ")
+
+    # Stock: final == start - reserved + released, and the net equals the units sold.
+    res = {int(p): (int(a), int(b)) for p, a, b in db.run(f"""SELECT v.product_id, SUM(v.quantity),
+SUM(CASE WHEN v.status = 'RELEASED' THEN v.quantity ELSE 0 END)
+FROM stock_db.reservations v JOIN saga_bench.run_orders r ON r.order_id = v.order_id AND r.run_id = {r}
+GROUP BY v.product_id;""")}
+    sold = {int(p): int(q) for p, q in db.run(f"""SELECT i.product_id, SUM(i.quantity) FROM saga_bench.run_items i
+JOIN completion_db.sagas s ON s.order_id = i.order_id AND s.status = 'COMPLETED'
+WHERE i.run_id = {r} GROUP BY i.product_id;""")}
+    ids = ",".join(str(p) for p in start_stock)
+    final = {int(p): int(s) for p, s in db.run(
+        f"SELECT product_id, stock FROM stock_db.products WHERE product_id IN ({ids});")}
+    off = []
+    for p, start in start_stock.items():
+        reserved, released = res.get(p, (0, 0))
+        if final[p] != start - reserved + released or start - final[p] != sold.get(p, 0):
+            off.append({"product": p, "start": start, "reserved": reserved, "released": released,
+                        "final": final[p], "sold": sold.get(p, 0)})
+    check("per product: final stock == start - reserved + released == start - units sold", not off,
+          f"{len(start_stock)} products exact" if not off else f"{len(off)} off: {off[:3]}")
+
+    # Money: final balance == start - completed payments, which are the prices of the orders.
+    paid = {int(u): int(a) for u, a in db.run(f"""SELECT p.user_id, SUM(p.amount) FROM payment_db.payments p
+JOIN saga_bench.run_orders r ON r.order_id = p.order_id AND r.run_id = {r}
+WHERE p.status = 'COMPLETED' GROUP BY p.user_id;""")}
+    owed = {int(u): int(a) for u, a in db.run(f"""SELECT r.user_id, SUM(i.quantity * pr.price)
+FROM saga_bench.run_orders r JOIN saga_bench.run_items i ON i.run_id = r.run_id AND i.order_id = r.order_id
+JOIN stock_db.products pr ON pr.product_id = i.product_id
+JOIN completion_db.sagas s ON s.order_id = r.order_id AND s.status = 'COMPLETED'
+WHERE r.run_id = {r} GROUP BY r.user_id;""")}
+    uids = ",".join(str(u) for u in start_balance)
+    final_bal = {int(u): int(b) for u, b in db.run(
+        f"SELECT user_id, balance FROM payment_db.accounts WHERE user_id IN ({uids});")}
+    off = [{"user": u, "start": b, "paid": paid.get(u, 0), "owed": owed.get(u, 0), "final": final_bal[u]}
+           for u, b in start_balance.items()
+           if final_bal[u] != b - paid.get(u, 0) or paid.get(u, 0) != owed.get(u, 0)]
+    check("per user: final balance == start - completed payments == start - price of completed orders",
+          not off, f"{len(start_balance)} users exact" if not off else f"{len(off)} off: {off[:3]}")
+
+    twice = db.scalar(f"""SELECT COUNT(*) FROM (SELECT st.order_id FROM completion_db.saga_steps st
+JOIN saga_bench.run_orders r ON r.order_id = st.order_id AND r.run_id = {r}
+WHERE st.event_type = 'payment.completed' GROUP BY st.order_id HAVING COUNT(*) > 1) x;""")
+    completed = db.scalar(f"""SELECT COUNT(*) FROM saga_bench.run_orders r JOIN completion_db.sagas s
+ON s.order_id = r.order_id AND s.status = 'COMPLETED' WHERE r.run_id = {r};""")
+    payments = db.scalar(f"""SELECT COUNT(*) FROM payment_db.payments p JOIN saga_bench.run_orders r
+ON r.order_id = p.order_id AND r.run_id = {r} WHERE p.status = 'COMPLETED';""")
+    check("no order paid twice (one payment.completed event and one payment per completed order)",
+          twice == 0 and payments == completed,
+          f"{twice} orders with several payment events; {payments} payments for {completed} completed orders")
+
+    backlog = db.scalar("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + ";")
+    check("every outbox drained", backlog == 0, f"{backlog} rows left")
+    check("no DLQ messages", dlq_delta == 0, f"{int(dlq_delta)} events sent to a DLQ during the run")
+    return checks
+
+
+def saga_times(db, run_id):
+    """Saga time of each order: order.created's time (the order's commit, before the 202) to the
+    completion service's commit of the final status, plus per-second p50/p99 by start second."""
+    rows = db.run(f"""SELECT UNIX_TIMESTAMP(s.started_at), s.duration_ms, s.status, COALESCE(s.reason, 'NONE')
+FROM saga_bench.run_orders r JOIN completion_db.sagas s ON s.order_id = r.order_id
+WHERE r.run_id = '{run_id}' AND s.duration_ms IS NOT NULL;""")
+    return [(float(a), int(b), c, d) for a, b, c, d in rows]
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="loadtest/bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rate", type=float, required=True, help="orders per second to hold")
+    ap.add_argument("--duration", type=float, required=True, help="seconds to hold --rate")
+    ap.add_argument("--out", required=True, help="result JSON; the HTML report goes beside it")
+    ap.add_argument("--ramp-up", type=float, default=0, help="seconds ramping from 0 to --rate first")
+    ap.add_argument("--fail-share", type=float, default=0.02,
+                    help="share of orders built to fail (half out of stock, half unknown user); default 0.02")
+    ap.add_argument("--max-items", type=int, default=2, help="distinct products per order, 1..N (default 2)")
+    ap.add_argument("--max-quantity", type=int, default=2, help="units per item, 1..N (default 2)")
+    ap.add_argument("--connections", type=int, default=256, help="loadgen's keep-alive connections at most")
+    ap.add_argument("--products", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                    help="only these seeded products (comma list); default all")
+    ap.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                    help="only these seeded users (comma list); default all")
+    ap.add_argument("--settle-timeout", type=float, default=120, help="seconds to wait for the sagas")
+    ap.add_argument("--label", default="", help="a note stored in the result (e.g. the settings)")
+    args = ap.parse_args()
+    if args.rate <= 0 or args.duration <= 0 or not 0 <= args.fail_share <= 1:
+        ap.error("--rate and --duration must be > 0 and --fail-share within 0..1")
+
+    run_dir = os.environ.get("SAGA_RUN_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", ".run")
+    try:
+        env = read_env(run_dir)
+        check_stack(env)
+        db = Db(env)
+        busy = wait_quiet(db, 30)
+        if busy:
+            raise Fail(f"the stack is busy ({busy} pending sagas and outbox rows after 30 s): "
+                       "run bench on an otherwise idle stack")
+        run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        log(f"run {run_id}: preparing stock and balances")
+        products, users, prices = prepare(env, db, args, run_id)
+        start_stock, start_balance = snapshot(db, products, users)
+    except Fail as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 2
+    dlq_before = sum(metric_sum(env[k], "consumer_events_total", result="dlq") for k in CONSUMERS)
+
+    work = tempfile.mkdtemp(prefix="bench-")
+    lg_json, lg_orders = os.path.join(work, "loadgen.json"), os.path.join(work, "orders.tsv")
+    cmd = [os.environ["SAGA_LOADGEN"], "--url", env["ORDER_URL"], "--rate", str(args.rate),
+           "--duration", str(args.duration), "--ramp-up", str(args.ramp_up),
+           "--connections", str(args.connections), "--users", ",".join(map(str, users)),
+           "--products", ",".join(map(str, products)), "--max-items", str(args.max_items),
+           "--max-quantity", str(args.max_quantity), "--fail-share", str(args.fail_share),
+           "--out-of-stock-product", str(OOS_PRODUCT), "--unknown-user", str(UNKNOWN_USER),
+           "--key-prefix", f"bench-{run_id}-", "--out", lg_json, "--orders", lg_orders]
+    log(f"loadgen: {args.rate:g}/s for {args.duration:g} s" +
+        (f" after a {args.ramp_up:g} s ramp" if args.ramp_up else ""))
+    sampler = Sampler(db)
+    sampler.start()
+    steal0, total0 = steal_and_total()
+    lg = subprocess.Popen(cmd)
+    procs = process_table(run_dir, lg.pid)
+    cpu0 = {n: cpu_seconds(p) for n, p in procs.items()}
+    wall0 = time.time()
+    cpu_end = dict(cpu0)
+    while lg.poll() is None:
+        time.sleep(0.2)
+        cpu_end = {n: cpu_seconds(p) for n, p in procs.items()}  # loadgen's last reading before exit
+    cpu_loadgen = cpu_end.get("loadgen")
+    if lg.returncode != 0:
+        sampler.stop.set()
+        print(f"bench: loadgen failed (exit {lg.returncode})", file=sys.stderr)
+        return 2
+    with open(lg_json) as f:
+        lg_result = json.load(f)
+    accepted = load_orders(db, run_id, lg_orders)
+    log(f"{accepted} orders accepted; waiting for their sagas to finish")
+    pending = wait_final(db, run_id, args.settle_timeout)
+    wait_quiet(db, 30)  # the last final events still leave the completion outbox
+    wall = time.time() - wall0
+    cpu1 = {n: cpu_seconds(p) for n, p in procs.items()}
+    cpu1["loadgen"] = cpu_loadgen
+    steal1, total1 = steal_and_total()
+    sampler.stop.set()
+    sampler.join()
+    dlq_after = sum(metric_sum(env[k], "consumer_events_total", result="dlq") for k in CONSUMERS)
+
+    checks = check_invariants(db, run_id, start_stock, start_balance, prices, dlq_after - dlq_before)
+    if pending:
+        checks.insert(0, {"name": "every saga final", "ok": False,
+                          "detail": f"{pending} still pending after {args.settle_timeout:g} s"})
+    sagas = saga_times(db, run_id)
+    counts = {"completed": sum(1 for s in sagas if s[2] == "COMPLETED"),
+              "cancelled": sum(1 for s in sagas if s[2] == "CANCELLED"), "pending": pending}
+    by_reason = {}
+    for s in sagas:
+        if s[2] == "CANCELLED":
+            by_reason[s[3]] = by_reason.get(s[3], 0) + 1
+    # CPU use over the whole run (load and settling), in % of one core.
+    cpu = {n: round(100 * (cpu1[n] - cpu0[n]) / wall, 1) for n in procs
+           if cpu0.get(n) is not None and cpu1.get(n) is not None}
+    result = {
+        "run_id": run_id, "label": args.label,
+        "rate": args.rate, "duration_s": args.duration, "ramp_up_s": args.ramp_up,
+        "fail_share": args.fail_share,
+        "achieved_rps": lg_result["achieved_rps"], "requests": lg_result["requests"],
+        "accepted": lg_result["accepted"], "errors": lg_result["errors"],
+        "error_kinds": lg_result["error_kinds"],
+        "http_ms": lg_result["http_ms"],
+        "saga_ms": percentiles([s[1] for s in sagas]),
+        "sagas": counts, "cancelled_by": by_reason,
+        "invariants": {"ok": all(c["ok"] for c in checks), "checks": checks},
+        "cpu_percent_of_one_core": cpu,
+        "steal_percent": round(100 * (steal1 - steal0) / max(1, total1 - total0), 1),
+        "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release},
+        "timeline": lg_result["timeline"],
+        "saga_timeline": report.saga_timeline(sagas, lg_result["started_at_ms"] / 1000),
+        "backlog": sampler.samples,
+    }
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    html = os.path.splitext(args.out)[0] + ".html"
+    with open(html, "w") as f:
+        f.write(report.render(result))
+    print(report.text_summary(result))
+    print(f"bench: wrote {args.out} and {html}")
+    good = result["invariants"]["ok"] and result["errors"] == 0 and pending == 0
+    return 0 if good else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

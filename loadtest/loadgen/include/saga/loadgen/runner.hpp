@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "saga/loadgen/order_mix.hpp"
+
+namespace saga::loadgen {
+
+/// http://host:port (no TLS, no path).
+struct Target {
+  std::string host;
+  std::string port;
+};
+/// Throws std::invalid_argument for anything but http://HOST[:PORT][/].
+Target ParseUrl(const std::string& url);
+
+struct RunOptions {
+  Target target;
+  std::vector<double> send_times;     // seconds from the start, one per request (see SendTimes)
+  std::vector<Order> orders;          // one per request
+  int max_connections = 128;          // keep-alive connections, opened as needed
+  std::chrono::milliseconds timeout{10'000};
+  std::string key_prefix;             // Idempotency-Key = prefix + request index
+  bool progress = true;               // a line on stderr every 5 s
+};
+
+/// One request's outcome. Latency counts from the scheduled send time, not from when a
+/// connection became free, so queueing behind a slow server shows (no coordinated omission).
+struct Result {
+  double scheduled_s = 0;
+  double done_s = 0;
+  double latency_ms = 0;
+  int status = 0;  // HTTP status; 0 when no response came (connect, I/O error, timeout)
+  std::string order_id;  // set when the order was accepted (202)
+  std::string error;     // why it is not accepted, when it is not
+};
+
+/// Runs the schedule against POST /orders over one I/O thread and returns one Result per request,
+/// in request order. Throws std::runtime_error if the target cannot be reached at all.
+std::vector<Result> Run(const RunOptions& options);
+
+}  // namespace saga::loadgen
