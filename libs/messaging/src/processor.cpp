@@ -8,6 +8,9 @@ namespace saga::messaging {
 
 void EventHandler::Prepare(const std::vector<Event>&, db::Transaction&) {}
 void EventHandler::Committed() {}
+void EventHandler::HandleBatch(const std::vector<const Event*>& events, db::Transaction& tx) {
+  for (const auto* e : events) Handle(*e, tx);
+}
 
 EventProcessor::EventProcessor(std::string service, db::Pool& pool, kafka::Producer& dlq_producer,
                                EventHandler& handler, metrics::Registry& registry)
@@ -24,15 +27,17 @@ std::vector<bool> EventProcessor::Apply(const std::vector<Decoded>& events) {
   std::vector<Event> all;
   all.reserve(events.size());
   for (const auto& d : events) all.push_back(d.event);
+  std::vector<std::pair<std::string, std::string>> ids;
+  ids.reserve(all.size());
+  for (const auto& e : all) ids.emplace_back(e.envelope.event_id, e.envelope.event_type);
   auto fresh = db::InTransaction(pool_, [&](db::Transaction& tx) {
     handler_.Prepare(all, tx);
-    std::vector<bool> applied(all.size(), false);
+    const auto applied = outbox::RecordInbox(tx, ids);
+    std::vector<const Event*> todo;
     for (std::size_t i = 0; i < all.size(); ++i) {
-      const auto& e = all[i];
-      if (!outbox::RecordInbox(tx, e.envelope.event_id, e.envelope.event_type)) continue;
-      handler_.Handle(e, tx);
-      applied[i] = true;
+      if (applied[i]) todo.push_back(&all[i]);
     }
+    if (!todo.empty()) handler_.HandleBatch(todo, tx);
     tx.Commit();
     return applied;
   });

@@ -1,5 +1,12 @@
 #include "saga/outbox/outbox.hpp"
 
+#include <cppconn/resultset.h>
+
+#include <memory>
+#include <unordered_set>
+
+#include "saga/db/rows.hpp"
+
 namespace saga::outbox {
 
 void Append(db::Transaction& tx, const contracts::Envelope& event, const std::string& traceparent) {
@@ -20,6 +27,43 @@ bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::st
     st.setString(1, event_id);
     st.setString(2, event_type);
     return st.executeUpdate() == 1;
+  });
+}
+
+std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<std::string, std::string>>& events) {
+  auto& conn = tx.Conn();
+  return db::detail::Translate(&conn, [&] {
+    std::unordered_set<std::string> seen;
+    std::size_t at = 0;
+    for (const auto k : db::ChunkSizes(events.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kInboxExistingHead, "?", k, ")"));
+      for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), events[at + i].first);
+      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+      while (rs->next()) seen.insert(rs->getString(1).asStdString());
+      at += k;
+    }
+    std::vector<bool> fresh(events.size());
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      fresh[i] = seen.insert(events[i].first).second;
+      if (fresh[i]) rows.push_back(i);
+    }
+    std::uint64_t inserted = 0;
+    at = 0;
+    for (const auto k : db::ChunkSizes(rows.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kRecordInboxHead, sql::kRecordInboxRow, k));
+      for (std::size_t i = 0; i < k; ++i) {
+        st.setString(static_cast<int>(2 * i + 1), events[rows[at + i]].first);
+        st.setString(static_cast<int>(2 * i + 2), events[rows[at + i]].second);
+      }
+      inserted += static_cast<std::uint64_t>(st.executeUpdate());
+      at += k;
+    }
+    if (inserted != rows.size()) {
+      // Another consumer recorded one of them after our look-up: retry, then skip it.
+      throw db::Error("an inbox row was recorded concurrently", 1213, "40001");
+    }
+    return fresh;
   });
 }
 

@@ -1,11 +1,13 @@
 #include "saga/completion/completion_handler.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "saga/completion/saga_rules.hpp"
 #include "saga/contracts/saga_events.hpp"
 #include "saga/outbox/outbox.hpp"
 #include "saga/contracts/json.hpp"
+#include "saga/db/rows.hpp"
 #include "saga/db/values.hpp"
 #include "sql.hpp"
 
@@ -87,77 +89,142 @@ void CompletionHandler::Committed() {
 }
 
 void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& tx) {
-  const auto& env = event.envelope;
-  const auto reason = CheckPayload(env);
-  const auto occurred = ToDbTime(env.occurred_at);
+  HandleBatch({&event}, tx);
+}
+
+// The whole batch in a few multi-row statements: saga rows ensured and locked together, steps
+// inserted together, the pending sagas' steps read together; then one UPDATE and one outbox row
+// per saga that became final.
+void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& events, db::Transaction& tx) {
+  struct Incoming {
+    const contracts::Envelope* env;
+    std::optional<std::string> reason;
+    std::string occurred;  // DATETIME text
+  };
+  struct Saga {
+    std::string earliest;          // earliest occurrence among this batch's events
+    std::string status;            // after the lock
+    std::int64_t started_ms = 0;   // the saga's start once this batch joined it
+    std::size_t last_update = 0;   // index in pending_ of its last event in this batch
+  };
+  std::vector<Incoming> in;
+  in.reserve(events.size());
+  std::map<std::string, Saga> sagas;  // sorted: rows are locked in one fixed order
+  for (const auto* e : events) {
+    in.push_back({&e->envelope, CheckPayload(e->envelope), ToDbTime(e->envelope.occurred_at)});
+    auto [it, added] = sagas.try_emplace(e->envelope.order_id, Saga{in.back().occurred, "", 0, 0});
+    if (!added && in.back().occurred < it->second.earliest) it->second.earliest = in.back().occurred;
+  }
+  std::vector<const std::string*> ids;
+  for (const auto& [id, _] : sagas) ids.push_back(&id);
+
   auto& conn = tx.Conn();
   db::detail::Translate(&conn, [&] {
-    {
-      auto& st = conn.Prepare(sql::kEnsureSaga);
-      st.setString(1, env.order_id);
-      st.setString(2, occurred);
+    std::size_t at = 0;
+    for (const auto k : db::ChunkSizes(ids.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kEnsureSagasHead, sql::kEnsureSagasRow, k, sql::kEnsureSagasTail));
+      for (std::size_t i = 0; i < k; ++i) {
+        st.setString(static_cast<int>(2 * i + 1), *ids[at + i]);
+        st.setString(static_cast<int>(2 * i + 2), sagas[*ids[at + i]].earliest);
+      }
       st.executeUpdate();
+      at += k;
     }
-    std::string status;
-    std::int64_t started_ms = 0;  // the saga's start once this event joined it
-    {
-      auto& st = conn.Prepare(sql::kLockSaga);
-      st.setString(1, env.order_id);
+    at = 0;
+    for (const auto k : db::ChunkSizes(ids.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kLockSagasHead, "?", k, sql::kLockSagasTail));
+      for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), *ids[at + i]);
       std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      rs->next();
-      status = rs->getString(1).asStdString();
-      started_ms = std::min(DbTimeMillis(rs->getString(2).asStdString()), DbTimeMillis(occurred));
+      while (rs->next()) {
+        auto& saga = sagas.at(rs->getString(1).asStdString());
+        saga.status = rs->getString(2).asStdString();
+        const auto stored_ms = DbTimeMillis(rs->getString(3).asStdString());
+        const auto earliest_ms = DbTimeMillis(saga.earliest);
+        saga.started_ms = std::min(stored_ms, earliest_ms);
+        if (earliest_ms < stored_ms) {  // an event from before the recorded start (rare)
+          auto& up = conn.Prepare(sql::kEarlierStart);
+          up.setString(1, saga.earliest);
+          up.setString(2, saga.earliest);
+          up.setString(3, rs->getString(1).asStdString());
+          up.setString(4, saga.earliest);
+          up.executeUpdate();
+        }
+      }
+      at += k;
     }
-    {
-      auto& st = conn.Prepare(sql::kEarlierStart);
-      st.setString(1, occurred);
-      st.setString(2, occurred);
-      st.setString(3, env.order_id);
-      st.setString(4, occurred);
+    at = 0;
+    for (const auto k : db::ChunkSizes(in.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertStepsHead, sql::kInsertStepsRow, k));
+      for (std::size_t i = 0; i < k; ++i) {
+        const auto& x = in[at + i];
+        const int p = static_cast<int>(5 * i);
+        st.setString(p + 1, x.env->order_id);
+        st.setString(p + 2, x.env->event_id);
+        st.setString(p + 3, x.env->event_type);
+        db::BindOptional(st, p + 4, x.reason);
+        st.setString(p + 5, x.occurred);
+      }
       st.executeUpdate();
+      at += k;
     }
-    InsertStep(conn, env.order_id, env.event_id, env.event_type, reason, occurred);
     auto step_json = [](const contracts::Envelope& e, const std::optional<std::string>& why) {
       nlohmann::json j{{"eventId", e.event_id}, {"event", e.event_type}, {"at", e.occurred_at}};
       if (why) j["reason"] = *why;
       return j;
     };
-    pending_.push_back({env.order_id, {step_json(env, reason)}, std::nullopt});
-    if (status != "PENDING") return;  // final already: a late step only joins the timeline
+    for (const auto& x : in) {
+      pending_.push_back({x.env->order_id, {step_json(*x.env, x.reason)}, std::nullopt});
+      sagas.at(x.env->order_id).last_update = pending_.size() - 1;
+    }
 
-    std::vector<Step> steps;
-    {
-      auto& st = conn.Prepare(sql::kSelectStepTypes);
-      st.setString(1, env.order_id);
+    // Sagas already final only gain a late step; the others are decided on all their steps.
+    std::vector<const std::string*> open;
+    for (const auto& [id, saga] : sagas) {
+      if (saga.status == "PENDING") open.push_back(&id);
+    }
+    std::map<std::string, std::vector<Step>> steps;
+    at = 0;
+    for (const auto k : db::ChunkSizes(open.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kSelectStepTypesHead, "?", k, ")"));
+      for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), *open[at + i]);
       std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
       while (rs->next()) {
-        steps.push_back({rs->getString(1).asStdString(), db::OptionalString(*rs, 2)});
+        steps[rs->getString(1).asStdString()].push_back({rs->getString(2).asStdString(), db::OptionalString(*rs, 3)});
       }
+      at += k;
     }
-    const auto outcome = Decide(steps);
-    if (!outcome.Final()) return;
-    const bool completed = outcome.status == "COMPLETED";
-    const auto final_event = contracts::Envelope::New(
-        completed ? topics::kOrderCompleted : topics::kOrderCancelled, env.order_id,
-        contracts::OrderFinished{outcome.reason}, env.event_id);
-    const auto finished = ToDbTime(final_event.occurred_at);
-    const auto duration_ms = DbTimeMillis(finished) - started_ms;
-    auto& st = conn.Prepare(sql::kFinish);
-    st.setString(1, outcome.status);
-    db::BindOptional(st, 2, outcome.reason);
-    st.setString(3, finished);
-    st.setInt64(4, duration_ms);
-    st.setString(5, env.order_id);
-    st.executeUpdate();
-    finished_.push_back({outcome.status, outcome.reason.value_or("none"),
-                         static_cast<double>(duration_ms) / 1000.0});
-    InsertStep(conn, env.order_id, final_event.event_id, final_event.event_type, outcome.reason, finished);
-    outbox::Append(tx, final_event, event.traceparent);
-    auto& update = pending_.back();
-    update.steps.push_back(step_json(final_event, outcome.reason));
-    update.final = nlohmann::json{{"orderId", env.order_id},
-                                  {"status", outcome.status},
-                                  {"reason", contracts::OrNull(outcome.reason)}};
+    for (const auto* id : open) {
+      const auto outcome = Decide(steps[*id]);
+      if (!outcome.Final()) continue;
+      auto& saga = sagas.at(*id);
+      auto& update = pending_[saga.last_update];
+      const bool completed = outcome.status == "COMPLETED";
+      const auto& cause = update.steps.front().at("eventId").get_ref<const std::string&>();
+      const auto final_event = contracts::Envelope::New(
+          completed ? topics::kOrderCompleted : topics::kOrderCancelled, *id,
+          contracts::OrderFinished{outcome.reason}, cause);
+      const auto finished = ToDbTime(final_event.occurred_at);
+      const auto duration_ms = DbTimeMillis(finished) - saga.started_ms;
+      auto& st = conn.Prepare(sql::kFinish);
+      st.setString(1, outcome.status);
+      db::BindOptional(st, 2, outcome.reason);
+      st.setString(3, finished);
+      st.setInt64(4, duration_ms);
+      st.setString(5, *id);
+      st.executeUpdate();
+      finished_.push_back({outcome.status, outcome.reason.value_or("none"),
+                           static_cast<double>(duration_ms) / 1000.0});
+      InsertStep(conn, *id, final_event.event_id, final_event.event_type, outcome.reason, finished);
+      const auto* trace = events[0];
+      for (const auto* e : events) {
+        if (e->envelope.event_id == cause) trace = e;
+      }
+      outbox::Append(tx, final_event, trace->traceparent);
+      update.steps.push_back(step_json(final_event, outcome.reason));
+      update.final = nlohmann::json{{"orderId", *id},
+                                    {"status", outcome.status},
+                                    {"reason", contracts::OrNull(outcome.reason)}};
+    }
   });
 }
 

@@ -2,19 +2,25 @@
 
 namespace saga::completion::sql {
 
-inline constexpr const char* kEnsureSaga =
-    "INSERT INTO sagas (order_id, status, started_at, updated_at) "
-    "VALUES (?, 'PENDING', ?, UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE order_id = order_id";
-inline constexpr const char* kLockSaga =
-    "SELECT status, started_at FROM sagas WHERE order_id = ? FOR UPDATE";
+// Multi-row forms (db::RepeatRows) for a whole batch.
+inline constexpr const char* kEnsureSagasHead =
+    "INSERT INTO sagas (order_id, status, started_at, updated_at) VALUES ";
+inline constexpr const char* kEnsureSagasRow = "(?, 'PENDING', ?, UTC_TIMESTAMP(3))";
+inline constexpr const char* kEnsureSagasTail = " ON DUPLICATE KEY UPDATE order_id = sagas.order_id";
+inline constexpr const char* kLockSagasHead =
+    "SELECT order_id, status, CAST(started_at AS CHAR) FROM sagas WHERE order_id IN (";
+inline constexpr const char* kLockSagasTail = ") ORDER BY order_id FOR UPDATE";
+inline constexpr const char* kInsertStepsHead =
+    "INSERT IGNORE INTO saga_steps (order_id, event_id, event_type, reason, occurred_at, recorded_at) VALUES ";
+inline constexpr const char* kInsertStepsRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
+inline constexpr const char* kSelectStepTypesHead =
+    "SELECT order_id, event_type, reason FROM saga_steps WHERE order_id IN (";
 inline constexpr const char* kEarlierStart =
     "UPDATE sagas SET started_at = ?, duration_ms = IF(finished_at IS NULL, NULL, "
     "TIMESTAMPDIFF(MICROSECOND, ?, finished_at) DIV 1000) WHERE order_id = ? AND started_at > ?";
 inline constexpr const char* kInsertStep =
     "INSERT IGNORE INTO saga_steps (order_id, event_id, event_type, reason, occurred_at, recorded_at) "
     "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
-inline constexpr const char* kSelectStepTypes =
-    "SELECT event_type, reason FROM saga_steps WHERE order_id = ?";
 inline constexpr const char* kFinish =
     "UPDATE sagas SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, "
     "updated_at = UTC_TIMESTAMP(3) WHERE order_id = ?";

@@ -30,6 +30,9 @@ class EventHandler {
   /// Applies one new event: business change plus outbox rows, all through `tx`. Throws
   /// contracts::ContractError if the event can never be processed (it goes to the DLQ).
   virtual void Handle(const Event& event, db::Transaction& tx) = 0;
+  /// Applies the batch's new events (in order) in one go. The default calls Handle for each; a
+  /// handler overrides it to do the work of many events in a few multi-row statements.
+  virtual void HandleBatch(const std::vector<const Event*>& events, db::Transaction& tx);
   /// Called after the batch transaction committed (not after a rollback or a retried attempt,
   /// which start again with Prepare): the place to tell others what is now durable.
   virtual void Committed();

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "saga/contracts/envelope.hpp"
 #include "saga/db/pool.hpp"
@@ -15,12 +17,22 @@ void Append(db::Transaction& tx, const contracts::Envelope& event, const std::st
 /// (a redelivery: the caller must skip its effect).
 bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::string& event_type);
 
+/// Records a batch of (event_id, event_type) in the inbox inside `tx`, in a few multi-row
+/// statements. Element i is false if event i was already there, or earlier in `events` (a
+/// redelivery: the caller must skip its effect). If another transaction records one of them
+/// meanwhile, throws a transient db::Error, so the batch is retried and then sees it.
+std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<std::string, std::string>>& events);
+
 namespace sql {
 inline constexpr const char* kAppend =
     "INSERT INTO outbox (event_id, event_type, order_id, envelope, traceparent, created_at) "
     "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
 inline constexpr const char* kRecordInbox =
     "INSERT IGNORE INTO inbox (event_id, event_type, processed_at) VALUES (?, ?, UTC_TIMESTAMP(6))";
+inline constexpr const char* kInboxExistingHead = "SELECT event_id FROM inbox WHERE event_id IN (";
+inline constexpr const char* kRecordInboxHead =
+    "INSERT IGNORE INTO inbox (event_id, event_type, processed_at) VALUES ";
+inline constexpr const char* kRecordInboxRow = "(?, ?, UTC_TIMESTAMP(6))";
 }  // namespace sql
 
 }  // namespace saga::outbox

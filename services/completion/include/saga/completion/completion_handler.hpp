@@ -20,6 +20,7 @@ class CompletionHandler : public messaging::EventHandler {
                              metrics::Registry* registry = nullptr);
   void Prepare(const std::vector<messaging::Event>& events, db::Transaction& tx) override;
   void Handle(const messaging::Event& event, db::Transaction& tx) override;
+  void HandleBatch(const std::vector<const messaging::Event*>& events, db::Transaction& tx) override;
   void Committed() override;
 
  private:

@@ -1,0 +1,25 @@
+#include "saga/db/rows.hpp"
+
+namespace saga::db {
+
+std::vector<std::size_t> ChunkSizes(std::size_t n) {
+  std::vector<std::size_t> out;
+  for (const std::size_t size : {std::size_t{64}, std::size_t{8}, std::size_t{1}}) {
+    for (; n >= size; n -= size) out.push_back(size);
+  }
+  return out;
+}
+
+std::string RepeatRows(std::string_view head, std::string_view row, std::size_t k, std::string_view tail) {
+  std::string s;
+  s.reserve(head.size() + k * (row.size() + 2) + tail.size());
+  s += head;
+  for (std::size_t i = 0; i < k; ++i) {
+    if (i > 0) s += ", ";
+    s += row;
+  }
+  s += tail;
+  return s;
+}
+
+}  // namespace saga::db
