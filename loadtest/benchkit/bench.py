@@ -149,9 +149,10 @@ def steal_and_total():
 class Sampler(threading.Thread):
     """Once a second: outbox backlog per schema and sagas still pending."""
 
-    def __init__(self, db):
+    def __init__(self, db, pending_before):
         super().__init__(daemon=True)
         self.db = db
+        self.pending_before = pending_before
         self.samples = []
         self.stop = threading.Event()
         self.t0 = time.time()
@@ -164,7 +165,7 @@ class Sampler(threading.Thread):
             try:
                 row = [int(x) for x in self.db.run(sql)[0]]
                 self.samples.append({"t": round(t, 1), "outbox": dict(zip(SCHEMAS, row[:4])),
-                                     "pending_sagas": row[4]})
+                                     "pending_sagas": max(0, row[4] - self.pending_before)})
             except RuntimeError as e:
                 log(f"sampling failed: {e}")
             self.stop.wait(1.0)
@@ -230,16 +231,20 @@ def snapshot(db, products, users):
 
 
 def wait_quiet(db, timeout):
-    """Waits until no saga is pending and every outbox is empty (an earlier run has settled)."""
+    """Waits until every outbox is empty and the number of pending sagas has stopped changing
+    (an earlier run has settled; sagas left pending for good by someone else do not count).
+    Returns (outbox rows or 0, the pending sagas)."""
     deadline = time.time() + timeout
-    sql = ("SELECT (SELECT COUNT(*) FROM completion_db.sagas WHERE status = 'PENDING') + " +
+    sql = ("SELECT (SELECT COUNT(*) FROM completion_db.sagas WHERE status = 'PENDING'), " +
            " + ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + ";")
+    last = None
     while True:
-        busy = db.scalar(sql)
-        if busy == 0:
-            return 0
+        pending, backlog = (int(x) for x in db.run(sql)[0])
+        if backlog == 0 and pending == last:
+            return 0, pending
         if time.time() > deadline:
-            return busy
+            return backlog or 1, pending
+        last = pending
         time.sleep(1)
 
 
@@ -396,9 +401,9 @@ def main():
         env = read_env(run_dir)
         check_stack(env)
         db = Db(env)
-        busy = wait_quiet(db, 30)
+        busy, pending_before = wait_quiet(db, 30)
         if busy:
-            raise Fail(f"the stack is busy ({busy} pending sagas and outbox rows after 30 s): "
+            raise Fail("the stack is busy (outbox rows or sagas still moving after 30 s): "
                        "run bench on an otherwise idle stack")
         run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         log(f"run {run_id}: preparing stock and balances")
@@ -420,7 +425,7 @@ def main():
            "--key-prefix", f"bench-{run_id}-", "--out", lg_json, "--orders", lg_orders]
     log(f"loadgen: {args.rate:g}/s for {args.duration:g} s" +
         (f" after a {args.ramp_up:g} s ramp" if args.ramp_up else ""))
-    sampler = Sampler(db)
+    sampler = Sampler(db, pending_before)
     sampler.start()
     steal0, total0 = steal_and_total()
     lg = subprocess.Popen(cmd)

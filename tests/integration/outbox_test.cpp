@@ -61,3 +61,34 @@ TEST_CASE("The inbox tells a new event from a redelivered one", "[outbox][inbox]
   CHECK(record("e-2", true));
   CHECK(schema.Count("inbox") == 2);
 }
+
+TEST_CASE("A batch's inbox rows tell new events from redelivered ones and from repeats in the batch",
+          "[outbox][inbox]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  using Batch = std::vector<std::pair<std::string, std::string>>;
+  auto record = [&](const Batch& batch, bool commit) {
+    return InTransaction(pool, [&](Transaction& tx) {
+      auto fresh = saga::outbox::RecordInbox(tx, batch);
+      if (commit) tx.Commit();
+      return fresh;
+    });
+  };
+  CHECK(record({{"b-1", "order.created"}}, false) == std::vector<bool>{true});  // rolled back
+  CHECK(record({{"b-1", "order.created"}, {"b-2", "stock.reserved"}}, true) == std::vector<bool>{true, true});
+  // 75 events (chunks of 64, 8, 1, 1, 1): the two known ones and a repeat inside the batch are not new.
+  Batch big{{"b-2", "stock.reserved"}};
+  for (int i = 3; i <= 74; ++i) big.emplace_back("b-" + std::to_string(i), "payment.completed");
+  big.emplace_back("b-1", "order.created");
+  big.emplace_back("b-3", "payment.completed");
+  REQUIRE(big.size() == 75);
+  const auto fresh = record(big, true);
+  CHECK(std::count(fresh.begin(), fresh.end(), true) == 72);
+  CHECK_FALSE(fresh[0]);
+  CHECK(fresh[1]);
+  CHECK_FALSE(fresh[73]);
+  CHECK_FALSE(fresh[74]);
+  CHECK(schema.Count("inbox") == 74);
+  CHECK(schema.Scalar("SELECT COUNT(*) FROM inbox WHERE event_type = 'payment.completed'") == 72);
+  CHECK(record({}, true).empty());
+}

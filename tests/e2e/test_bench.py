@@ -1,0 +1,100 @@
+"""loadtest/bench end to end on the test stack: a short run whose invariants hold, the JSON and
+HTML it writes, a run where stock is changed behind the saga's back (the check must catch it),
+and a clear refusal without a stack."""
+import json
+import os
+import pathlib
+import subprocess
+import tempfile
+import threading
+import unittest
+
+from stack import BINARY_DIR, RUN_DIR, SOURCE_DIR, sql
+
+BENCH = str(SOURCE_DIR / "loadtest" / "bench")
+
+
+def bench_env(run_dir=RUN_DIR):
+    return dict(os.environ, SAGA_RUN_DIR=str(run_dir),
+                SAGA_LOADGEN=str(BINARY_DIR / "loadtest" / "loadgen" / "loadgen"))
+
+
+def run_bench(out, *extra, on_line=None, run_dir=RUN_DIR):
+    args = [BENCH, "--rate", "40", "--duration", "3", "--out", str(out), "--products", "1,2,3",
+            "--settle-timeout", "90", *extra]
+    p = subprocess.Popen(args, env=bench_env(run_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in p.stdout:
+        lines.append(line)
+        if on_line:
+            on_line(line)
+    p.wait(timeout=300)
+    return p.returncode, "".join(lines)
+
+
+class BenchTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="bench-test-"))
+
+    def test_a_short_run_holds_every_invariant_and_reports_it(self):
+        out = self.dir / "r.json"
+        code, text = run_bench(out, "--fail-share", "0.2")
+        self.assertEqual(code, 0, text)
+        r = json.loads(out.read_text())
+        for field in ("achieved_rps", "requests", "accepted", "errors"):
+            self.assertIn(field, r)
+        self.assertEqual(r["requests"], 120)
+        self.assertEqual((r["accepted"], r["errors"]), (120, 0))
+        self.assertGreater(r["achieved_rps"], 30)
+        for field in ("http_ms", "saga_ms"):
+            self.assertEqual(set(r[field]), {"p50", "p95", "p99", "max"})
+            self.assertTrue(0 < r[field]["p50"] <= r[field]["p95"] <= r[field]["p99"] <= r[field]["max"])
+        s = r["sagas"]
+        self.assertEqual(s["pending"], 0)
+        self.assertEqual(s["completed"] + s["cancelled"], 120)
+        # The orders built to fail ran their compensation: both kinds were cancelled.
+        self.assertGreater(r["cancelled_by"].get("OUT_OF_STOCK", 0), 0)
+        self.assertGreater(r["cancelled_by"].get("UNKNOWN_USER", 0), 0)
+        self.assertEqual(sum(r["cancelled_by"].values()), s["cancelled"])
+        self.assertTrue(r["invariants"]["ok"])
+        self.assertGreaterEqual(len(r["invariants"]["checks"]), 8)
+        self.assertTrue(all(c["ok"] for c in r["invariants"]["checks"]))
+        self.assertIn("order", r["cpu_percent_of_one_core"])
+        self.assertEqual(sum(t["due"] for t in r["timeline"]), 120)
+        self.assertTrue(r["backlog"])
+        html = (self.dir / "r.html").read_text()
+        self.assertIn("<svg", html)
+        self.assertIn("Outbox backlog", html)
+        self.assertIn("PASS", html)
+        self.assertIn("invariants ok", text)
+
+    def test_stock_changed_behind_the_sagas_back_fails_the_stock_invariant(self):
+        out = self.dir / "r.json"
+        tampered = threading.Event()
+
+        def tamper(line):
+            # Once the load runs (after the start snapshot), a "lost update" adds 5 units.
+            if "bench: loadgen:" in line and not tampered.is_set():
+                sql("UPDATE stock_db.products SET stock = stock + 5 WHERE product_id = 2")
+                tampered.set()
+        code, text = run_bench(out, on_line=tamper)
+        self.assertTrue(tampered.is_set(), text)
+        self.assertEqual(code, 1, text)
+        r = json.loads(out.read_text())
+        self.assertFalse(r["invariants"]["ok"])
+        failed = [c for c in r["invariants"]["checks"] if not c["ok"]]
+        self.assertEqual(len(failed), 1, failed)
+        self.assertIn("per product", failed[0]["name"])
+        self.assertIn("'product': 2", failed[0]["detail"])
+        self.assertIn("[FAIL] per product", text)
+        self.assertIn("FAIL", (self.dir / "r.html").read_text())
+
+    def test_without_a_stack_it_says_how_to_start_one(self):
+        code, text = run_bench(self.dir / "r.json", run_dir=self.dir / "no-stack")
+        self.assertEqual(code, 2, text)
+        self.assertIn("deploy/local/up", text)
+        self.assertFalse((self.dir / "r.json").exists())
+
+
+if __name__ == "__main__":
+    unittest.main()
