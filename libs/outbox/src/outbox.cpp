@@ -21,6 +21,27 @@ void Append(db::Transaction& tx, const contracts::Envelope& event, const std::st
   });
 }
 
+void AppendMany(db::Transaction& tx, const std::vector<Pending>& events) {
+  auto& conn = tx.Conn();
+  db::detail::Translate(&conn, [&] {
+    std::size_t at = 0;
+    for (const auto k : db::ChunkSizes(events.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kAppendHead, sql::kAppendRow, k));
+      for (std::size_t i = 0; i < k; ++i) {
+        const auto& e = events[at + i];
+        const int p = static_cast<int>(5 * i);
+        st.setString(p + 1, e.event.event_id);
+        st.setString(p + 2, e.event.event_type);
+        st.setString(p + 3, e.event.order_id);
+        st.setString(p + 4, e.event.Serialize());
+        st.setString(p + 5, e.traceparent);
+      }
+      st.executeUpdate();
+      at += k;
+    }
+  });
+}
+
 bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::string& event_type) {
   return db::detail::Translate(&tx.Conn(), [&] {
     auto& st = tx.Conn().Prepare(sql::kRecordInbox);

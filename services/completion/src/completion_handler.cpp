@@ -38,17 +38,6 @@ std::optional<std::string> CheckPayload(const contracts::Envelope& env) {
   return std::nullopt;
 }
 
-void InsertStep(db::Connection& conn, const std::string& order_id, const std::string& event_id,
-                const std::string& type, const std::optional<std::string>& reason,
-                const std::string& occurred_db) {
-  auto& st = conn.Prepare(sql::kInsertStep);
-  st.setString(1, order_id);
-  st.setString(2, event_id);
-  st.setString(3, type);
-  db::BindOptional(st, 4, reason);
-  st.setString(5, occurred_db);
-  st.executeUpdate();
-}
 
 }  // namespace
 
@@ -193,6 +182,20 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
       }
       at += k;
     }
+    struct FinalStep {
+      std::string order_id, event_id, type;
+      std::optional<std::string> reason;
+      std::string at;
+    };
+    std::vector<FinalStep> final_steps;
+    struct Finish {
+      std::string order_id, status;
+      std::optional<std::string> reason;
+      std::string finished_at;
+      std::int64_t duration_ms;
+    };
+    std::vector<Finish> finishes;
+    std::vector<outbox::Pending> out;
     for (const auto* id : open) {
       const auto outcome = Decide(steps[*id]);
       if (!outcome.Final()) continue;
@@ -205,26 +208,54 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
           contracts::OrderFinished{outcome.reason}, cause);
       const auto finished = ToDbTime(final_event.occurred_at);
       const auto duration_ms = DbTimeMillis(finished) - saga.started_ms;
-      auto& st = conn.Prepare(sql::kFinish);
-      st.setString(1, outcome.status);
-      db::BindOptional(st, 2, outcome.reason);
-      st.setString(3, finished);
-      st.setInt64(4, duration_ms);
-      st.setString(5, *id);
-      st.executeUpdate();
+      finishes.push_back({*id, outcome.status, outcome.reason, finished, duration_ms});
       finished_.push_back({outcome.status, outcome.reason.value_or("none"),
                            static_cast<double>(duration_ms) / 1000.0});
-      InsertStep(conn, *id, final_event.event_id, final_event.event_type, outcome.reason, finished);
       const auto* trace = events[0];
       for (const auto* e : events) {
         if (e->envelope.event_id == cause) trace = e;
       }
-      outbox::Append(tx, final_event, trace->traceparent);
       update.steps.push_back(step_json(final_event, outcome.reason));
+      final_steps.push_back({*id, final_event.event_id, final_event.event_type, outcome.reason, finished});
+      out.push_back({final_event, trace->traceparent});
       update.final = nlohmann::json{{"orderId", *id},
                                     {"status", outcome.status},
                                     {"reason", contracts::OrNull(outcome.reason)}};
     }
+    at = 0;
+    for (const auto k : db::ChunkSizes(finishes.size())) {
+      std::string text = sql::kFinishHead;
+      for (std::size_t i = 0; i < k; ++i) text += i == 0 ? sql::kFinishFirstRow : sql::kFinishNextRow;
+      text += sql::kFinishTail;
+      auto& st = conn.Prepare(text);
+      for (std::size_t i = 0; i < k; ++i) {
+        const auto& f = finishes[at + i];
+        const int p = static_cast<int>(5 * i);
+        st.setString(p + 1, f.order_id);
+        st.setString(p + 2, f.status);
+        db::BindOptional(st, p + 3, f.reason);
+        st.setString(p + 4, f.finished_at);
+        st.setInt64(p + 5, f.duration_ms);
+      }
+      st.executeUpdate();
+      at += k;
+    }
+    at = 0;
+    for (const auto k : db::ChunkSizes(final_steps.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertStepsHead, sql::kInsertStepsRow, k));
+      for (std::size_t i = 0; i < k; ++i) {
+        const auto& f = final_steps[at + i];
+        const int p = static_cast<int>(5 * i);
+        st.setString(p + 1, f.order_id);
+        st.setString(p + 2, f.event_id);
+        st.setString(p + 3, f.type);
+        db::BindOptional(st, p + 4, f.reason);
+        st.setString(p + 5, f.at);
+      }
+      st.executeUpdate();
+      at += k;
+    }
+    outbox::AppendMany(tx, out);
   });
 }
 

@@ -18,12 +18,14 @@ inline constexpr const char* kSelectStepTypesHead =
 inline constexpr const char* kEarlierStart =
     "UPDATE sagas SET started_at = ?, duration_ms = IF(finished_at IS NULL, NULL, "
     "TIMESTAMPDIFF(MICROSECOND, ?, finished_at) DIV 1000) WHERE order_id = ? AND started_at > ?";
-inline constexpr const char* kInsertStep =
-    "INSERT IGNORE INTO saga_steps (order_id, event_id, event_type, reason, occurred_at, recorded_at) "
-    "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
-inline constexpr const char* kFinish =
-    "UPDATE sagas SET status = ?, reason = ?, finished_at = ?, duration_ms = ?, "
-    "updated_at = UTC_TIMESTAMP(3) WHERE order_id = ?";
+// The sagas that became final in a batch, in one UPDATE joined to their values.
+inline constexpr const char* kFinishHead = "UPDATE sagas s JOIN (";
+inline constexpr const char* kFinishFirstRow =
+    "SELECT ? AS order_id, ? AS status, ? AS reason, ? AS finished_at, ? AS duration_ms";
+inline constexpr const char* kFinishNextRow = " UNION ALL SELECT ?, ?, ?, ?, ?";
+inline constexpr const char* kFinishTail =
+    ") v ON v.order_id = s.order_id SET s.status = v.status, s.reason = v.reason, "
+    "s.finished_at = v.finished_at, s.duration_ms = v.duration_ms, s.updated_at = UTC_TIMESTAMP(3)";
 
 inline constexpr const char* kGetSaga =
     "SELECT status, reason, CAST(started_at AS CHAR), CAST(finished_at AS CHAR), duration_ms "

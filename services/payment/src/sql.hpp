@@ -2,17 +2,20 @@
 
 namespace saga::payment::sql {
 
-inline constexpr const char* kPaymentExists = "SELECT 1 FROM payments WHERE order_id = ?";
-inline constexpr const char* kLockAccount = "SELECT balance FROM accounts WHERE user_id = ? FOR UPDATE";
-inline constexpr const char* kDebit =
-    "UPDATE accounts SET balance = balance - ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ?";
-inline constexpr const char* kInsertPayment =
-    "INSERT INTO payments (order_id, payment_id, user_id, amount, status, reason, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
+// Multi-row forms (db::RepeatRows) for a whole batch.
+inline constexpr const char* kPaymentsHead = "SELECT order_id FROM payments WHERE order_id IN (";
+inline constexpr const char* kLockAccountsHead = "SELECT user_id, balance FROM accounts WHERE user_id IN (";
+inline constexpr const char* kLockAccountsTail = ") ORDER BY user_id FOR UPDATE";
+inline constexpr const char* kSetBalance =
+    "UPDATE accounts SET balance = ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ?";
+inline constexpr const char* kInsertPaymentsHead =
+    "INSERT INTO payments (order_id, payment_id, user_id, amount, status, reason, created_at) VALUES ";
+inline constexpr const char* kInsertPaymentsRow = "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
 inline constexpr const char* kGetPayment =
     "SELECT order_id, payment_id, user_id, amount, status, reason, CAST(created_at AS CHAR) "
     "FROM payments WHERE order_id = ?";
 
+inline constexpr const char* kLockAccount = "SELECT balance FROM accounts WHERE user_id = ? FOR UPDATE";
 inline constexpr const char* kEnsureAccount =
     "INSERT INTO accounts (user_id, balance, updated_at) VALUES (?, 0, UTC_TIMESTAMP(3)) "
     "ON DUPLICATE KEY UPDATE user_id = user_id";

@@ -80,3 +80,22 @@ TEST_CASE("Concurrent charges of one user are all counted and a repeated key onc
   CHECK(BalanceOf(h, 1) == 10000 + 10 * 100 + 7);
   CHECK_THROWS_AS(charge(8, std::string("same-key")), saga::payment::ChargeKeyConflict);
 }
+
+TEST_CASE("Within one batch, each payment sees the balance the earlier ones left", "[payment]") {
+  Harness h("payment_db");
+  AddAccounts(h);
+  h.Deliver({Reserved("q-1", 2, 300, 1),    // 500 -> 200
+             Reserved("q-2", 1, 4000, 2),   // 10000 -> 2000
+             Reserved("q-3", 2, 300, 1),    // 200 < 300: refused
+             Reserved("q-4", 2, 200, 1),    // 200 -> 0
+             Reserved("q-5", 1, 2000, 1)});  // 2000 -> 0
+  CHECK(BalanceOf(h, 1) == 0);
+  CHECK(BalanceOf(h, 2) == 0);
+  std::vector<std::string> done, failed;
+  for (const auto& e : h.Emitted(topics::kPaymentCompleted)) done.push_back(e.order_id);
+  for (const auto& e : h.Emitted(topics::kPaymentFailed)) failed.push_back(e.order_id);
+  CHECK(done == std::vector<std::string>{"q-1", "q-2", "q-4", "q-5"});
+  CHECK(failed == std::vector<std::string>{"q-3"});
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM payments WHERE status = 'FAILED' AND reason = 'INSUFFICIENT_BALANCE'") == 1);
+  CHECK(h.schema.Scalar("SELECT SUM(amount) FROM payments WHERE status = 'COMPLETED'") == 300 + 8000 + 200 + 2000);
+}

@@ -7,22 +7,21 @@ inline constexpr const char* kLockProductsHead =
 inline constexpr const char* kLockProductsTail = ") ORDER BY product_id FOR UPDATE";
 inline constexpr const char* kReservedProductsHead =
     "SELECT DISTINCT product_id FROM reservations WHERE order_id IN (";
-inline constexpr const char* kHasReservation = "SELECT 1 FROM reservations WHERE order_id = ? LIMIT 1";
-inline constexpr const char* kSelectProduct =
-    "SELECT price, stock FROM products WHERE product_id = ? FOR UPDATE";
-inline constexpr const char* kTakeStock =
-    "UPDATE products SET stock = stock - ?, updated_at = UTC_TIMESTAMP(3) WHERE product_id = ?";
-inline constexpr const char* kGiveStock =
-    "UPDATE products SET stock = stock + ?, updated_at = UTC_TIMESTAMP(3) WHERE product_id = ?";
-inline constexpr const char* kInsertReservation =
-    "INSERT INTO reservations (order_id, product_id, quantity, unit_price, status, created_at) "
-    "VALUES (?, ?, ?, ?, 'RESERVED', UTC_TIMESTAMP(3))";
-inline constexpr const char* kSelectReserved =
-    "SELECT product_id, quantity FROM reservations WHERE order_id = ? AND status = 'RESERVED' "
-    "ORDER BY product_id FOR UPDATE";
-inline constexpr const char* kMarkReleased =
-    "UPDATE reservations SET status = 'RELEASED', released_at = UTC_TIMESTAMP(3) "
-    "WHERE order_id = ? AND status = 'RESERVED'";
+
+// Multi-row forms (db::RepeatRows) for a whole batch.
+inline constexpr const char* kReservedOrdersHead = "SELECT DISTINCT order_id FROM reservations WHERE order_id IN (";
+inline constexpr const char* kHeldReservationsHead =
+    "SELECT order_id, product_id, quantity FROM reservations WHERE status = 'RESERVED' AND order_id IN (";
+inline constexpr const char* kHeldReservationsTail = ") ORDER BY order_id, product_id FOR UPDATE";
+inline constexpr const char* kProductsHead = "SELECT product_id, price, stock FROM products WHERE product_id IN (";
+inline constexpr const char* kProductsTail = ") ORDER BY product_id FOR UPDATE";
+inline constexpr const char* kInsertReservationsHead =
+    "INSERT INTO reservations (order_id, product_id, quantity, unit_price, status, created_at) VALUES ";
+inline constexpr const char* kInsertReservationsRow = "(?, ?, ?, ?, 'RESERVED', UTC_TIMESTAMP(3))";
+inline constexpr const char* kMarkReleasedHead =
+    "UPDATE reservations SET status = 'RELEASED', released_at = UTC_TIMESTAMP(3) WHERE status = 'RESERVED' "
+    "AND order_id IN (";
+inline constexpr const char* kMarkReleasedTail = ")";
 
 inline constexpr const char* kListProducts =
     "SELECT product_id, name, price, stock FROM products ORDER BY product_id LIMIT 1000";

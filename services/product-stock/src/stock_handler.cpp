@@ -1,9 +1,14 @@
 #include "saga/stock/stock_handler.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 #include <set>
 
+#include <cppconn/resultset.h>
+
 #include "saga/contracts/saga_events.hpp"
+#include "saga/db/rows.hpp"
 #include "saga/outbox/outbox.hpp"
 #include "sql.hpp"
 
@@ -29,9 +34,18 @@ std::string JoinQuoted(const std::vector<std::string>& values) {
   return out;
 }
 
-void Emit(db::Transaction& tx, const messaging::Event& cause, const char* type, nlohmann::json payload) {
-  outbox::Append(tx, Envelope::New(type, cause.envelope.order_id, std::move(payload), cause.envelope.event_id),
-                 cause.traceparent);
+/// Runs `head` + "?, ?, ..." + `tail` over `keys` in chunks, calling `row` for each result row.
+template <typename Row>
+void ForEachChunk(db::Connection& conn, const char* head, const std::vector<std::string>& keys, Row&& row,
+                  const char* tail = ")") {
+  std::size_t at = 0;
+  for (const auto k : db::ChunkSizes(keys.size())) {
+    auto& st = conn.Prepare(db::RepeatRows(head, "?", k, tail));
+    for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), keys[at + i]);
+    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+    while (rs->next()) row(*rs);
+    at += k;
+  }
 }
 
 }  // namespace
@@ -68,87 +82,155 @@ void StockHandler::Prepare(const std::vector<messaging::Event>& events, db::Tran
   });
 }
 
-void StockHandler::Handle(const messaging::Event& event, db::Transaction& tx) {
-  const auto& type = event.envelope.event_type;
-  if (type == topics::kOrderCreated) return Reserve(event, tx);
-  if (type == topics::kPaymentFailed) return Release(event, tx);
-  throw contracts::ContractError("product-stock does not handle " + type);
-}
+void StockHandler::Handle(const messaging::Event& event, db::Transaction& tx) { HandleBatch({&event}, tx); }
 
-void StockHandler::Reserve(const messaging::Event& event, db::Transaction& tx) {
-  auto order = contracts::PayloadAs<contracts::OrderCreated>(event.envelope.payload, event.envelope.event_type);
-  std::sort(order.items.begin(), order.items.end(),
-            [](const auto& a, const auto& b) { return a.product_id < b.product_id; });
-  for (std::size_t i = 1; i < order.items.size(); ++i) {
-    if (order.items[i].product_id == order.items[i - 1].product_id) {
-      throw contracts::ContractError("order.created lists productId " +
-                                     std::to_string(order.items[i].product_id.value) + " twice");
+void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& events, db::Transaction& tx) {
+  // Parse and check every event first: a bad one fails the batch before any write (it is then
+  // retried one event at a time and the bad one goes to the DLQ).
+  std::vector<std::optional<contracts::OrderCreated>> orders(events.size());
+  std::vector<std::string> order_ids, releasing;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& env = events[i]->envelope;
+    if (env.event_type == topics::kOrderCreated) {
+      auto order = contracts::PayloadAs<contracts::OrderCreated>(env.payload, env.event_type);
+      std::sort(order.items.begin(), order.items.end(),
+                [](const auto& a, const auto& b) { return a.product_id < b.product_id; });
+      for (std::size_t k = 1; k < order.items.size(); ++k) {
+        if (order.items[k].product_id == order.items[k - 1].product_id) {
+          throw contracts::ContractError("order.created lists productId " +
+                                         std::to_string(order.items[k].product_id.value) + " twice");
+        }
+      }
+      orders[i] = std::move(order);
+      order_ids.push_back(env.order_id);
+    } else if (env.event_type == topics::kPaymentFailed) {
+      contracts::PayloadAs<contracts::PaymentFailed>(env.payload, env.event_type);
+      releasing.push_back(env.order_id);
+    } else {
+      throw contracts::ContractError("product-stock does not handle " + env.event_type);
     }
   }
-  auto& conn = tx.Conn();
-  db::detail::Translate(&conn, [&] {
-    {
-      auto& st = conn.Prepare(sql::kHasReservation);
-      st.setString(1, event.envelope.order_id);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      if (rs->next()) return;  // this order was handled already (under another event id)
-    }
-    contracts::StockReserved reserved{order.user_id, {}, 0};
-    for (const auto& item : order.items) {
-      auto& st = conn.Prepare(sql::kSelectProduct);
-      st.setInt64(1, item.product_id.value);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      if (!rs->next()) {
-        return Emit(tx, event, topics::kStockRejected,
-                    contracts::StockRejected{contracts::reasons::kUnknownProduct, item.product_id});
-      }
-      if (rs->getInt64(2) < item.quantity) {
-        return Emit(tx, event, topics::kStockRejected,
-                    contracts::StockRejected{contracts::reasons::kOutOfStock, item.product_id});
-      }
-      reserved.items.push_back({item.product_id, item.quantity, rs->getInt64(1)});
-      reserved.total_amount += rs->getInt64(1) * item.quantity;
-    }
-    for (const auto& item : reserved.items) {
-      auto& take = conn.Prepare(sql::kTakeStock);
-      take.setInt(1, item.quantity);
-      take.setInt64(2, item.product_id.value);
-      take.executeUpdate();
-      auto& ins = conn.Prepare(sql::kInsertReservation);
-      ins.setString(1, event.envelope.order_id);
-      ins.setInt64(2, item.product_id.value);
-      ins.setInt(3, item.quantity);
-      ins.setInt64(4, item.unit_price);
-      ins.executeUpdate();
-    }
-    Emit(tx, event, topics::kStockReserved, reserved);
-  });
-}
 
-void StockHandler::Release(const messaging::Event& event, db::Transaction& tx) {
-  contracts::PayloadAs<contracts::PaymentFailed>(event.envelope.payload, event.envelope.event_type);
   auto& conn = tx.Conn();
   db::detail::Translate(&conn, [&] {
-    contracts::StockReleased released;
+    // What the database holds for this batch: orders already reserved (under another event id),
+    // the reservations still held by orders to release, and the products involved (locked).
+    std::set<std::string> reserved_before;
+    ForEachChunk(conn, sql::kReservedOrdersHead, order_ids, [&](::sql::ResultSet& rs) {
+      reserved_before.insert(rs.getString(1).asStdString());
+    });
+    std::map<std::string, std::vector<contracts::OrderItem>> held;
+    ForEachChunk(conn, sql::kHeldReservationsHead, releasing, [&](::sql::ResultSet& rs) {
+      held[rs.getString(1).asStdString()].push_back({contracts::ProductId(rs.getInt64(2)), rs.getInt(3)});
+    }, sql::kHeldReservationsTail);
+    std::vector<std::string> product_ids;
     {
-      auto& st = conn.Prepare(sql::kSelectReserved);
-      st.setString(1, event.envelope.order_id);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      while (rs->next()) {
-        released.items.push_back({contracts::ProductId(rs->getInt64(1)), rs->getInt(2)});
+      std::set<std::int64_t> wanted;
+      for (const auto& o : orders) {
+        if (o) {
+          for (const auto& item : o->items) wanted.insert(item.product_id.value);
+        }
+      }
+      for (const auto& [_, items] : held) {
+        for (const auto& item : items) wanted.insert(item.product_id.value);
+      }
+      for (auto id : wanted) product_ids.push_back(std::to_string(id));
+    }
+    struct Product {
+      std::int64_t price = 0;
+      std::int64_t stock = 0;
+      bool changed = false;
+    };
+    std::map<std::int64_t, Product> products;
+    ForEachChunk(conn, sql::kProductsHead, product_ids, [&](::sql::ResultSet& rs) {
+      products[rs.getInt64(1)] = Product{rs.getInt64(2), rs.getInt64(3), false};
+    }, sql::kProductsTail);
+
+    // The events in order, against the rows in memory.
+    std::vector<outbox::Pending> out;
+    std::vector<std::pair<std::string, contracts::PricedItem>> new_reservations;
+    std::vector<std::string> released;
+    auto emit = [&](const messaging::Event& cause, const char* type, nlohmann::json payload) {
+      out.push_back({Envelope::New(type, cause.envelope.order_id, std::move(payload), cause.envelope.event_id),
+                     cause.traceparent});
+    };
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const auto& event = *events[i];
+      const auto& order_id = event.envelope.order_id;
+      if (orders[i]) {
+        if (!reserved_before.insert(order_id).second) continue;  // handled already
+        contracts::StockReserved reserved{orders[i]->user_id, {}, 0};
+        std::optional<contracts::StockRejected> rejected;
+        for (const auto& item : orders[i]->items) {
+          const auto it = products.find(item.product_id.value);
+          if (it == products.end()) {
+            rejected = contracts::StockRejected{contracts::reasons::kUnknownProduct, item.product_id};
+            break;
+          }
+          if (it->second.stock < item.quantity) {
+            rejected = contracts::StockRejected{contracts::reasons::kOutOfStock, item.product_id};
+            break;
+          }
+          reserved.items.push_back({item.product_id, item.quantity, it->second.price});
+          reserved.total_amount += it->second.price * item.quantity;
+        }
+        if (rejected) {
+          reserved_before.erase(order_id);  // nothing was reserved
+          emit(event, topics::kStockRejected, *rejected);
+          continue;
+        }
+        for (const auto& item : reserved.items) {
+          auto& p = products.at(item.product_id.value);
+          p.stock -= item.quantity;
+          p.changed = true;
+          new_reservations.emplace_back(order_id, item);
+        }
+        emit(event, topics::kStockReserved, reserved);
+      } else {
+        const auto it = held.find(order_id);
+        if (it == held.end()) continue;  // nothing reserved, or given back already
+        contracts::StockReleased back{it->second};
+        for (const auto& item : it->second) {
+          auto& p = products.at(item.product_id.value);
+          p.stock += item.quantity;
+          p.changed = true;
+        }
+        held.erase(it);
+        released.push_back(order_id);
+        emit(event, topics::kStockReleased, back);
       }
     }
-    if (released.items.empty()) return;  // nothing reserved, or given back already
-    for (const auto& item : released.items) {
-      auto& give = conn.Prepare(sql::kGiveStock);
-      give.setInt(1, item.quantity);
-      give.setInt64(2, item.product_id.value);
-      give.executeUpdate();
+
+    // Each changed product once (its row is locked, so the absolute value is safe).
+    for (const auto& [id, p] : products) {
+      if (!p.changed) continue;
+      auto& st = conn.Prepare(sql::kSetStock);
+      st.setInt64(1, p.stock);
+      st.setInt64(2, id);
+      st.executeUpdate();
     }
-    auto& mark = conn.Prepare(sql::kMarkReleased);
-    mark.setString(1, event.envelope.order_id);
-    mark.executeUpdate();
-    Emit(tx, event, topics::kStockReleased, released);
+    std::size_t at = 0;
+    for (const auto k : db::ChunkSizes(new_reservations.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertReservationsHead, sql::kInsertReservationsRow, k));
+      for (std::size_t j = 0; j < k; ++j) {
+        const auto& [order_id, item] = new_reservations[at + j];
+        const int p = static_cast<int>(4 * j);
+        st.setString(p + 1, order_id);
+        st.setInt64(p + 2, item.product_id.value);
+        st.setInt(p + 3, item.quantity);
+        st.setInt64(p + 4, item.unit_price);
+      }
+      st.executeUpdate();
+      at += k;
+    }
+    at = 0;
+    for (const auto k : db::ChunkSizes(released.size())) {
+      auto& st = conn.Prepare(db::RepeatRows(sql::kMarkReleasedHead, "?", k, sql::kMarkReleasedTail));
+      for (std::size_t j = 0; j < k; ++j) st.setString(static_cast<int>(j + 1), released[at + j]);
+      st.executeUpdate();
+      at += k;
+    }
+    outbox::AppendMany(tx, out);
   });
 }
 

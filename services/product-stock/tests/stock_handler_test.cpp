@@ -93,3 +93,25 @@ TEST_CASE("Orders racing for the last units never take stock below zero", "[stoc
   CHECK(h.Emitted(topics::kStockReserved).size() == 25);
   CHECK(h.Emitted(topics::kStockRejected).size() == 5);
 }
+
+TEST_CASE("Within one batch, events apply in order: a release frees units a later order takes", "[stock]") {
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  h.Deliver({Created("b-a", {{ProductId(8), 60}})});
+  REQUIRE(Stock(h, 8) == 40);
+  h.Deliver({Created("b-b", {{ProductId(8), 50}}),      // 40 left: rejected
+             PaymentFailedFor("b-a"),                   // 60 back: 100
+             Created("b-c", {{ProductId(8), 50}, {ProductId(9), 1}}),  // 50 left
+             Created("b-d", {{ProductId(8), 50}}),      // 0 left
+             Created("b-e", {{ProductId(8), 1}})});     // rejected
+  CHECK(Stock(h, 8) == 0);
+  CHECK(Stock(h, 9) == 99);
+  std::vector<std::string> rejected, reserved;
+  for (const auto& e : h.Emitted(topics::kStockRejected)) rejected.push_back(e.order_id);
+  for (const auto& e : h.Emitted(topics::kStockReserved)) reserved.push_back(e.order_id);
+  CHECK(rejected == std::vector<std::string>{"b-b", "b-e"});
+  CHECK(reserved == std::vector<std::string>{"b-a", "b-c", "b-d"});
+  CHECK(h.Emitted(topics::kStockReleased).size() == 1);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM reservations WHERE order_id = 'b-a' AND status = 'RELEASED'") == 1);
+  CHECK(h.schema.Scalar("SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE status = 'RESERVED'") == 101);
+}

@@ -13,6 +13,14 @@ namespace saga::outbox {
 /// when (and if) the business change in the same transaction commits.
 void Append(db::Transaction& tx, const contracts::Envelope& event, const std::string& traceparent);
 
+/// An event to append with the traceparent it carries.
+struct Pending {
+  contracts::Envelope event;
+  std::string traceparent;
+};
+/// Append for many events, in a few multi-row statements (in order).
+void AppendMany(db::Transaction& tx, const std::vector<Pending>& events);
+
 /// Records `event_id` in this schema's inbox inside `tx`. Returns false if it was already there
 /// (a redelivery: the caller must skip its effect).
 bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::string& event_type);
@@ -29,6 +37,9 @@ inline constexpr const char* kAppend =
     "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
 inline constexpr const char* kRecordInbox =
     "INSERT IGNORE INTO inbox (event_id, event_type, processed_at) VALUES (?, ?, UTC_TIMESTAMP(6))";
+inline constexpr const char* kAppendHead =
+    "INSERT INTO outbox (event_id, event_type, order_id, envelope, traceparent, created_at) VALUES ";
+inline constexpr const char* kAppendRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
 inline constexpr const char* kInboxExistingHead = "SELECT event_id FROM inbox WHERE event_id IN (";
 inline constexpr const char* kRecordInboxHead =
     "INSERT IGNORE INTO inbox (event_id, event_type, processed_at) VALUES ";

@@ -10,6 +10,9 @@ namespace saga::payment {
 class PaymentHandler : public messaging::EventHandler {
  public:
   void Handle(const messaging::Event& event, db::Transaction& tx) override;
+  /// The batch in a few multi-row statements: accounts locked together in ascending id order,
+  /// the events applied in order to the balances in memory, each changed balance written once.
+  void HandleBatch(const std::vector<const messaging::Event*>& events, db::Transaction& tx) override;
 };
 
 }  // namespace saga::payment

@@ -12,10 +12,9 @@ class StockHandler : public messaging::EventHandler {
  public:
   void Prepare(const std::vector<messaging::Event>& events, db::Transaction& tx) override;
   void Handle(const messaging::Event& event, db::Transaction& tx) override;
-
- private:
-  void Reserve(const messaging::Event& event, db::Transaction& tx);
-  void Release(const messaging::Event& event, db::Transaction& tx);
+  /// The batch in a few multi-row statements: the events are applied in order to the locked
+  /// product rows held in memory, then each changed product is written once.
+  void HandleBatch(const std::vector<const messaging::Event*>& events, db::Transaction& tx) override;
 };
 
 }  // namespace saga::stock
