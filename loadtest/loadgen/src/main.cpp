@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_path, "write the summary and a per-second timeline here (JSON)");
   app.add_option("--orders", orders_path,
                  "write the accepted orders here, one per line: orderId, kind, userId, productId:quantity,...");
+  std::string get_path;
+  app.add_option("--get", get_path,
+                 "GET this path (like /health/live) instead of POST /orders: a ceiling of the HTTP layer alone");
   app.add_flag("--quiet", quiet, "no progress lines");
   CLI11_PARSE(app, argc, argv);
 
@@ -132,6 +135,7 @@ int main(int argc, char** argv) {
   run.max_connections = connections;
   run.timeout = std::chrono::milliseconds(timeout_ms);
   run.progress = !quiet;
+  run.get_path = get_path;
   const auto started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
@@ -179,7 +183,7 @@ int main(int argc, char** argv) {
       {"timeline", Timeline(results)}};
   for (const auto& s : stages) summary["stages"].push_back({{"seconds", s.seconds}, {"rate", s.rate}});
 
-  if (!orders_path.empty()) {
+  if (!orders_path.empty() && get_path.empty()) {
     std::ofstream f(orders_path);
     for (std::size_t i = 0; i < results.size(); ++i) {
       if (!results[i].error.empty()) continue;

@@ -158,12 +158,16 @@ class Runner {
   asio::awaitable<void> Fire(std::size_t i) {
     auto& r = results_[i];
     r.scheduled_s = o_.send_times[i];
-    bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/orders", 11};
+    const bool get = !o_.get_path.empty();
+    bhttp::request<bhttp::string_body> req{get ? bhttp::verb::get : bhttp::verb::post, get ? o_.get_path : "/orders",
+                                           11};
     req.set(bhttp::field::host, o_.target.host);
-    req.set(bhttp::field::content_type, "application/json");
-    req.set("Idempotency-Key", o_.key_prefix + std::to_string(i));
     req.keep_alive(true);
-    req.body() = OrderMix::Body(o_.orders[i]);
+    if (!get) {
+      req.set(bhttp::field::content_type, "application/json");
+      req.set("Idempotency-Key", o_.key_prefix + std::to_string(i));
+      req.body() = OrderMix::Body(o_.orders[i]);
+    }
     req.prepare_payload();
 
     std::unique_ptr<Conn> c;
@@ -199,7 +203,9 @@ class Runner {
       co_return;
     }
     r.status = static_cast<int>(res.result_int());
-    if (r.status == 202) {
+    if (get) {
+      if (r.status != 200) r.error = "HTTP " + std::to_string(r.status);
+    } else if (r.status == 202) {
       try {
         r.order_id = nlohmann::json::parse(res.body()).at("orderId").get<std::string>();
       } catch (const std::exception& e) {

@@ -24,6 +24,7 @@ struct RunOptions {
   int max_connections = 128;          // keep-alive connections, opened as needed
   std::chrono::milliseconds timeout{10'000};
   std::string key_prefix;             // Idempotency-Key = prefix + request index
+  std::string get_path;               // if set: GET this path instead of POST /orders (200 = ok)
   bool progress = true;               // a line on stderr every 5 s
 };
 
@@ -38,7 +39,7 @@ struct Result {
   std::string error;     // why it is not accepted, when it is not
 };
 
-/// Runs the schedule against POST /orders over one I/O thread and returns one Result per request,
+/// Runs the schedule against POST /orders (or GET get_path) over one I/O thread and returns one Result per request,
 /// in request order. Throws std::runtime_error if the target cannot be reached at all.
 std::vector<Result> Run(const RunOptions& options);
 
