@@ -20,8 +20,10 @@ def saga_timeline(sagas, t0):
 def text_summary(r):
     h, s, c = r["http_ms"], r["saga_ms"], r["sagas"]
     lines = [
+        f"database commits: {r['db_durability']}",
         f"rate {r['rate']:g}/s for {r['duration_s']:g} s: achieved {r['achieved_rps']}/s, "
-        f"{r['requests']} requests, {r['accepted']} accepted, {r['errors']} errors",
+        f"{r['requests']} requests, {r['accepted']} accepted, {r['errors']} errors"
+        + (f" ({r['placed_without_answer']} of them placed all the same)" if r.get("placed_without_answer") else ""),
         f"http ms  p50 {h['p50']:.1f}  p95 {h['p95']:.1f}  p99 {h['p99']:.1f}  max {h['max']:.1f}",
         f"saga ms  p50 {s['p50']}  p95 {s['p95']}  p99 {s['p99']}  max {s['max']}",
         f"sagas    completed {c['completed']}, cancelled {c['cancelled']} {r.get('cancelled_by', {})}, "
@@ -96,7 +98,8 @@ def render(r):
         "</style></head><body>",
         f"<h1>outbox-saga benchmark: {r['rate']:g} orders/s for {r['duration_s']:g} s "
         f"<span class='{'ok' if ok else 'bad'}'>{'PASS' if ok else 'FAIL'}</span></h1>",
-        f"<p>run {esc(r['run_id'])} {esc(r.get('label', ''))}; {r['machine']['cpus']} CPUs; "
+        f"<p>run {esc(r['run_id'])} {esc(r.get('label', ''))}; database commits: "
+        f"<b>{esc(r['db_durability'])}</b>; {r['machine']['cpus']} CPUs; "
         f"CPU steal during the run {r['steal_percent']}%</p>",
         "<table><tr><th></th><th>value</th></tr>",
         f"<tr><td>achieved</td><td>{r['achieved_rps']}/s</td></tr>",

@@ -60,6 +60,7 @@ class BenchTest(unittest.TestCase):
         self.assertGreaterEqual(len(r["invariants"]["checks"]), 8)
         self.assertTrue(all(c["ok"] for c in r["invariants"]["checks"]))
         self.assertIn("order", r["cpu_percent_of_one_core"])
+        self.assertEqual(r["db_durability"], "durable")  # the default mode, and labelled
         self.assertEqual(sum(t["due"] for t in r["timeline"]), 120)
         self.assertTrue(r["backlog"])
         html = (self.dir / "r.html").read_text()
@@ -88,6 +89,19 @@ class BenchTest(unittest.TestCase):
         self.assertIn("'product': 2", failed[0]["detail"])
         self.assertIn("[FAIL] per product", text)
         self.assertIn("FAIL", (self.dir / "r.html").read_text())
+
+    def test_orders_whose_answer_timed_out_are_still_checked(self):
+        # With a 1 ms client timeout, requests fail at the client after the server has read
+        # them: such orders are placed all the same, and their stock and money must add up too.
+        out = self.dir / "r.json"
+        code, text = run_bench(out, "--timeout-ms", "1")
+        self.assertEqual(code, 1, text)  # errors are errors
+        r = json.loads(out.read_text())
+        self.assertGreater(r["errors"], 0)
+        self.assertGreater(r["placed_without_answer"], 0, text)
+        self.assertEqual(r["orders_placed"], r["accepted"] + r["placed_without_answer"])
+        self.assertEqual(r["sagas"]["completed"] + r["sagas"]["cancelled"], r["orders_placed"])
+        self.assertTrue(r["invariants"]["ok"], r["invariants"])
 
     def test_without_a_stack_it_says_how_to_start_one(self):
         code, text = run_bench(self.dir / "r.json", run_dir=self.dir / "no-stack")

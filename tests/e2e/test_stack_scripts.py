@@ -43,6 +43,17 @@ class StackScriptsTest(unittest.TestCase):
                 self.assertEqual(res.returncode, 2)
                 self.assertIn(name, res.stderr)
 
+    def test_an_unknown_durability_mode_stops_up_before_mariadb_starts(self):
+        import tempfile
+        run_dir = tempfile.mkdtemp(prefix="durability-")
+        res = subprocess.run([str(SOURCE_DIR / "deploy/local/up"), "--no-build", "--bin-dir", str(BINARY_DIR)],
+                             capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "SAGA_RUN_DIR": run_dir, "SAGA_PORT_OFFSET": "20000",
+                                  "SAGA_DB_DURABILITY": "fast"})
+        self.assertNotEqual(res.returncode, 0)
+        self.assertIn("SAGA_DB_DURABILITY must be durable or relaxed", res.stderr)
+        self.assertFalse(os.path.exists(os.path.join(run_dir, "pids", "mariadb.pid")))
+
 
 if __name__ == "__main__":
     unittest.main()

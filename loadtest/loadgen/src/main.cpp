@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
   app.add_option("--key-prefix", key_prefix, "Idempotency-Key prefix (default: loadgen-<start time>-)");
   app.add_option("--out", out_path, "write the summary and a per-second timeline here (JSON)");
   app.add_option("--orders", orders_path,
-                 "write the accepted orders here, one per line: orderId, kind, userId, productId:quantity,...");
+                 "write every order request here, one per line: Idempotency-Key, orderId (- if no 202 came back: "
+                 "it may still have been placed), kind, userId, productId:quantity,...");
   std::string get_path;
   app.add_option("--get", get_path,
                  "GET this path (like /health/live) instead of POST /orders: a ceiling of the HTTP layer alone");
@@ -186,9 +187,10 @@ int main(int argc, char** argv) {
   if (!orders_path.empty() && get_path.empty()) {
     std::ofstream f(orders_path);
     for (std::size_t i = 0; i < results.size(); ++i) {
-      if (!results[i].error.empty()) continue;
       const auto& o = run.orders[i];
-      f << results[i].order_id << '\t' << KindName(o.kind) << '\t' << o.user << '\t';
+      const auto& id = results[i].order_id;
+      f << run.key_prefix << i << '\t' << (id.empty() ? "-" : id) << '\t' << KindName(o.kind) << '\t' << o.user
+        << '\t';
       for (std::size_t k = 0; k < o.items.size(); ++k) {
         f << (k ? "," : "") << o.items[k].first << ':' << o.items[k].second;
       }
