@@ -248,12 +248,29 @@ def wait_quiet(db, timeout):
         time.sleep(1)
 
 
-def load_orders(db, run_id, path, key_prefix):
-    """Records the run's orders in saga_bench: those answered 202, and those whose answer never
-    came (a timeout) but which the order service placed all the same, found by their
-    Idempotency-Key. Returns (orders recorded, of which placed without an answer)."""
-    placed = {k: o for k, o in db.run(
+def placed_keys(db, key_prefix):
+    """Idempotency-Key -> orderId of every order this run placed, answered or not."""
+    return {k: o for k, o in db.run(
         f"SELECT idem_key, order_id FROM order_db.idempotency_keys WHERE idem_key LIKE '{key_prefix}%';")}
+
+
+def wait_placed(db, key_prefix, timeout=30):
+    """Waits until the order service has stopped placing this run's orders: a request whose answer
+    timed out at the client may still be in its transaction."""
+    sql = f"SELECT COUNT(*) FROM order_db.idempotency_keys WHERE idem_key LIKE '{key_prefix}%';"
+    last, deadline = -1, time.time() + timeout
+    while time.time() < deadline:
+        n = db.scalar(sql)
+        if n == last:
+            return
+        last = n
+        time.sleep(1)
+
+
+def load_orders(db, run_id, path, placed):
+    """Records the run's orders in saga_bench (again: only the new ones): those answered 202, and
+    those whose answer never came (a timeout) but which the order service placed all the same,
+    found by their Idempotency-Key. Returns (orders recorded, of which placed without an answer)."""
     orders, items, unanswered = [], [], 0
     with open(path) as f:
         for line in f:
@@ -269,9 +286,9 @@ def load_orders(db, run_id, path, key_prefix):
                 items.append(f"('{run_id}','{order_id}',{int(p)},{int(q)})")
     sql = []
     for i in range(0, len(orders), 2000):
-        sql.append("INSERT INTO saga_bench.run_orders VALUES " + ",".join(orders[i:i + 2000]) + ";")
+        sql.append("INSERT IGNORE INTO saga_bench.run_orders VALUES " + ",".join(orders[i:i + 2000]) + ";")
     for i in range(0, len(items), 2000):
-        sql.append("INSERT INTO saga_bench.run_items VALUES " + ",".join(items[i:i + 2000]) + ";")
+        sql.append("INSERT IGNORE INTO saga_bench.run_items VALUES " + ",".join(items[i:i + 2000]) + ";")
     if sql:
         db.run("SET autocommit = 1;\n" + "\n".join(sql))
     return len(orders), unanswered
@@ -459,11 +476,18 @@ def main():
         return 2
     with open(lg_json) as f:
         lg_result = json.load(f)
-    placed, unanswered = load_orders(db, run_id, lg_orders, key_prefix)
+    if lg_result["errors"]:
+        wait_placed(db, key_prefix)
+    keys = placed_keys(db, key_prefix)
+    placed, unanswered = load_orders(db, run_id, lg_orders, keys)
     log(f"{placed} orders placed ({unanswered} of them without an answer in time); "
         "waiting for their sagas to finish")
     pending = wait_final(db, run_id, args.settle_timeout)
     wait_quiet(db, 30)  # the last final events still leave the completion outbox
+    if len(placed_keys(db, key_prefix)) > len(keys):  # placed even later: check those too
+        placed, unanswered = load_orders(db, run_id, lg_orders, placed_keys(db, key_prefix))
+        pending = wait_final(db, run_id, args.settle_timeout)
+        wait_quiet(db, 30)
     wall = time.time() - wall0
     cpu1 = {n: cpu_seconds(p) for n, p in procs.items()}
     cpu1["loadgen"] = cpu_loadgen

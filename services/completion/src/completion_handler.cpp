@@ -104,58 +104,63 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     auto [it, added] = sagas.try_emplace(e->envelope.order_id, Saga{in.back().occurred, "", 0, 0});
     if (!added && in.back().occurred < it->second.earliest) it->second.earliest = in.back().occurred;
   }
-  std::vector<const std::string*> ids;
-  for (const auto& [id, _] : sagas) ids.push_back(&id);
+  std::vector<std::string> ids;
+  for (const auto& [id, _] : sagas) ids.push_back(id);
+
+  struct StepRow {
+    const std::string* order_id;
+    const std::string* event_id;
+    const std::string* type;
+    std::optional<std::string> reason;
+    std::string at;  // DATETIME text
+  };
+  auto insert_steps = [](db::Connection& conn, const std::vector<StepRow>& rows) {
+    db::ExecuteRows(conn, sql::kInsertStepsHead, sql::kInsertStepsRow, rows.size(),
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+                      st.setString(p, *rows[i].order_id);
+                      st.setString(p + 1, *rows[i].event_id);
+                      st.setString(p + 2, *rows[i].type);
+                      db::BindOptional(st, p + 3, rows[i].reason);
+                      st.setString(p + 4, rows[i].at);
+                    });
+  };
 
   auto& conn = tx.Conn();
   db::detail::Translate(&conn, [&] {
-    std::size_t at = 0;
-    for (const auto k : db::ChunkSizes(ids.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kEnsureSagasHead, sql::kEnsureSagasRow, k, sql::kEnsureSagasTail));
-      for (std::size_t i = 0; i < k; ++i) {
-        st.setString(static_cast<int>(2 * i + 1), *ids[at + i]);
-        st.setString(static_cast<int>(2 * i + 2), sagas[*ids[at + i]].earliest);
-      }
-      st.executeUpdate();
-      at += k;
+    db::ExecuteRows(
+        conn, sql::kEnsureSagasHead, sql::kEnsureSagasRow, ids.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+          st.setString(p, ids[i]);
+          st.setString(p + 1, sagas.at(ids[i]).earliest);
+        },
+        sql::kEnsureSagasTail);
+    std::vector<const std::string*> earlier;  // sagas that started before their recorded start (rare)
+    db::QueryIn(
+        conn, sql::kLockSagasHead, ids,
+        [&](::sql::ResultSet& rs) {
+          auto it = sagas.find(rs.getString(1).asStdString());
+          auto& saga = it->second;
+          saga.status = rs.getString(2).asStdString();
+          const auto stored_ms = DbTimeMillis(rs.getString(3).asStdString());
+          const auto earliest_ms = DbTimeMillis(saga.earliest);
+          saga.started_ms = std::min(stored_ms, earliest_ms);
+          if (earliest_ms < stored_ms) earlier.push_back(&it->first);
+        },
+        sql::kLockSagasTail);
+    for (const auto* id : earlier) {
+      auto& up = conn.Prepare(sql::kEarlierStart);
+      const auto& earliest = sagas.at(*id).earliest;
+      up.setString(1, earliest);
+      up.setString(2, earliest);
+      up.setString(3, *id);
+      up.setString(4, earliest);
+      up.executeUpdate();
     }
-    at = 0;
-    for (const auto k : db::ChunkSizes(ids.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kLockSagasHead, "?", k, sql::kLockSagasTail));
-      for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), *ids[at + i]);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      while (rs->next()) {
-        auto& saga = sagas.at(rs->getString(1).asStdString());
-        saga.status = rs->getString(2).asStdString();
-        const auto stored_ms = DbTimeMillis(rs->getString(3).asStdString());
-        const auto earliest_ms = DbTimeMillis(saga.earliest);
-        saga.started_ms = std::min(stored_ms, earliest_ms);
-        if (earliest_ms < stored_ms) {  // an event from before the recorded start (rare)
-          auto& up = conn.Prepare(sql::kEarlierStart);
-          up.setString(1, saga.earliest);
-          up.setString(2, saga.earliest);
-          up.setString(3, rs->getString(1).asStdString());
-          up.setString(4, saga.earliest);
-          up.executeUpdate();
-        }
-      }
-      at += k;
+    std::vector<StepRow> step_rows;
+    for (const auto& x : in) {
+      step_rows.push_back({&x.env->order_id, &x.env->event_id, &x.env->event_type, x.reason, x.occurred});
     }
-    at = 0;
-    for (const auto k : db::ChunkSizes(in.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertStepsHead, sql::kInsertStepsRow, k));
-      for (std::size_t i = 0; i < k; ++i) {
-        const auto& x = in[at + i];
-        const int p = static_cast<int>(5 * i);
-        st.setString(p + 1, x.env->order_id);
-        st.setString(p + 2, x.env->event_id);
-        st.setString(p + 3, x.env->event_type);
-        db::BindOptional(st, p + 4, x.reason);
-        st.setString(p + 5, x.occurred);
-      }
-      st.executeUpdate();
-      at += k;
-    }
+    insert_steps(conn, step_rows);
     auto step_json = [](const contracts::Envelope& e, const std::optional<std::string>& why) {
       nlohmann::json j{{"eventId", e.event_id}, {"event", e.event_type}, {"at", e.occurred_at}};
       if (why) j["reason"] = *why;
@@ -167,21 +172,14 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     }
 
     // Sagas already final only gain a late step; the others are decided on all their steps.
-    std::vector<const std::string*> open;
+    std::vector<std::string> open;
     for (const auto& [id, saga] : sagas) {
-      if (saga.status == "PENDING") open.push_back(&id);
+      if (saga.status == "PENDING") open.push_back(id);
     }
     std::map<std::string, std::vector<Step>> steps;
-    at = 0;
-    for (const auto k : db::ChunkSizes(open.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kSelectStepTypesHead, "?", k, ")"));
-      for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), *open[at + i]);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      while (rs->next()) {
-        steps[rs->getString(1).asStdString()].push_back({rs->getString(2).asStdString(), db::OptionalString(*rs, 3)});
-      }
-      at += k;
-    }
+    db::QueryIn(conn, sql::kSelectStepTypesHead, open, [&](::sql::ResultSet& rs) {
+      steps[rs.getString(1).asStdString()].push_back({rs.getString(2).asStdString(), db::OptionalString(rs, 3)});
+    });
     struct FinalStep {
       std::string order_id, event_id, type;
       std::optional<std::string> reason;
@@ -196,7 +194,9 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     };
     std::vector<Finish> finishes;
     std::vector<outbox::Pending> out;
-    for (const auto* id : open) {
+    final_steps.reserve(open.size());
+    for (const auto& order_id : open) {
+      const auto* id = &order_id;
       const auto outcome = Decide(steps[*id]);
       if (!outcome.Final()) continue;
       auto& saga = sagas.at(*id);
@@ -222,7 +222,7 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
                                     {"status", outcome.status},
                                     {"reason", contracts::OrNull(outcome.reason)}};
     }
-    at = 0;
+    std::size_t at = 0;
     for (const auto k : db::ChunkSizes(finishes.size())) {
       std::string text = sql::kFinishHead;
       for (std::size_t i = 0; i < k; ++i) text += i == 0 ? sql::kFinishFirstRow : sql::kFinishNextRow;
@@ -240,21 +240,9 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
       st.executeUpdate();
       at += k;
     }
-    at = 0;
-    for (const auto k : db::ChunkSizes(final_steps.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertStepsHead, sql::kInsertStepsRow, k));
-      for (std::size_t i = 0; i < k; ++i) {
-        const auto& f = final_steps[at + i];
-        const int p = static_cast<int>(5 * i);
-        st.setString(p + 1, f.order_id);
-        st.setString(p + 2, f.event_id);
-        st.setString(p + 3, f.type);
-        db::BindOptional(st, p + 4, f.reason);
-        st.setString(p + 5, f.at);
-      }
-      st.executeUpdate();
-      at += k;
-    }
+    std::vector<StepRow> final_rows;
+    for (const auto& f : final_steps) final_rows.push_back({&f.order_id, &f.event_id, &f.type, f.reason, f.at});
+    insert_steps(conn, final_rows);
     outbox::AppendMany(tx, out);
   });
 }

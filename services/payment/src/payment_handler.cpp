@@ -17,26 +17,6 @@ namespace {
 
 namespace topics = contracts::topics;
 
-/// Runs `head` + "?, ?, ..." + `tail` over `keys` in chunks, calling `row` for each result row.
-template <typename Key, typename Row>
-void ForEachChunk(db::Connection& conn, const char* head, const std::vector<Key>& keys, Row&& row,
-                  const char* tail = ")") {
-  std::size_t at = 0;
-  for (const auto k : db::ChunkSizes(keys.size())) {
-    auto& st = conn.Prepare(db::RepeatRows(head, "?", k, tail));
-    for (std::size_t i = 0; i < k; ++i) {
-      if constexpr (std::is_same_v<Key, std::string>) {
-        st.setString(static_cast<int>(i + 1), keys[at + i]);
-      } else {
-        st.setInt64(static_cast<int>(i + 1), keys[at + i]);
-      }
-    }
-    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) row(*rs);
-    at += k;
-  }
-}
-
 }  // namespace
 
 void PaymentHandler::Handle(const messaging::Event& event, db::Transaction& tx) { HandleBatch({&event}, tx); }
@@ -57,7 +37,7 @@ void PaymentHandler::HandleBatch(const std::vector<const messaging::Event*>& eve
   auto& conn = tx.Conn();
   db::detail::Translate(&conn, [&] {
     std::set<std::string> paid;  // paid (or refused) already
-    ForEachChunk(conn, sql::kPaymentsHead, order_ids, [&](::sql::ResultSet& rs) {
+    db::QueryIn(conn, sql::kPaymentsHead, order_ids, [&](::sql::ResultSet& rs) {
       paid.insert(rs.getString(1).asStdString());
     });
     struct Account {
@@ -65,7 +45,7 @@ void PaymentHandler::HandleBatch(const std::vector<const messaging::Event*>& eve
       bool changed = false;
     };
     std::map<std::int64_t, Account> accounts;
-    ForEachChunk(conn, sql::kLockAccountsHead, users, [&](::sql::ResultSet& rs) {
+    db::QueryIn(conn, sql::kLockAccountsHead, users, [&](::sql::ResultSet& rs) {
       accounts[rs.getInt64(1)] = Account{rs.getInt64(2), false};
     }, sql::kLockAccountsTail);
 
@@ -109,22 +89,16 @@ void PaymentHandler::HandleBatch(const std::vector<const messaging::Event*>& eve
       st.setInt64(2, user);
       st.executeUpdate();
     }
-    std::size_t at = 0;
-    for (const auto k : db::ChunkSizes(payments.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertPaymentsHead, sql::kInsertPaymentsRow, k));
-      for (std::size_t j = 0; j < k; ++j) {
-        const auto& p = payments[at + j];
-        const int base = static_cast<int>(6 * j);
-        st.setString(base + 1, p.order_id);
-        st.setString(base + 2, p.payment_id);
-        st.setInt64(base + 3, p.user_id);
-        st.setInt64(base + 4, p.amount);
-        st.setString(base + 5, p.reason ? "FAILED" : "COMPLETED");
-        db::BindOptional(st, base + 6, p.reason);
-      }
-      st.executeUpdate();
-      at += k;
-    }
+    db::ExecuteRows(conn, sql::kInsertPaymentsHead, sql::kInsertPaymentsRow, payments.size(),
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+                      const auto& pay = payments[i];
+                      st.setString(p, pay.order_id);
+                      st.setString(p + 1, pay.payment_id);
+                      st.setInt64(p + 2, pay.user_id);
+                      st.setInt64(p + 3, pay.amount);
+                      st.setString(p + 4, pay.reason ? "FAILED" : "COMPLETED");
+                      db::BindOptional(st, p + 5, pay.reason);
+                    });
     outbox::AppendMany(tx, out);
   });
 }

@@ -34,20 +34,6 @@ std::string JoinQuoted(const std::vector<std::string>& values) {
   return out;
 }
 
-/// Runs `head` + "?, ?, ..." + `tail` over `keys` in chunks, calling `row` for each result row.
-template <typename Row>
-void ForEachChunk(db::Connection& conn, const char* head, const std::vector<std::string>& keys, Row&& row,
-                  const char* tail = ")") {
-  std::size_t at = 0;
-  for (const auto k : db::ChunkSizes(keys.size())) {
-    auto& st = conn.Prepare(db::RepeatRows(head, "?", k, tail));
-    for (std::size_t i = 0; i < k; ++i) st.setString(static_cast<int>(i + 1), keys[at + i]);
-    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) row(*rs);
-    at += k;
-  }
-}
-
 }  // namespace
 
 void StockHandler::Prepare(const std::vector<messaging::Event>& events, db::Transaction& tx) {
@@ -116,11 +102,11 @@ void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& event
     // What the database holds for this batch: orders already reserved (under another event id),
     // the reservations still held by orders to release, and the products involved (locked).
     std::set<std::string> reserved_before;
-    ForEachChunk(conn, sql::kReservedOrdersHead, order_ids, [&](::sql::ResultSet& rs) {
+    db::QueryIn(conn, sql::kReservedOrdersHead, order_ids, [&](::sql::ResultSet& rs) {
       reserved_before.insert(rs.getString(1).asStdString());
     });
     std::map<std::string, std::vector<contracts::OrderItem>> held;
-    ForEachChunk(conn, sql::kHeldReservationsHead, releasing, [&](::sql::ResultSet& rs) {
+    db::QueryIn(conn, sql::kHeldReservationsHead, releasing, [&](::sql::ResultSet& rs) {
       held[rs.getString(1).asStdString()].push_back({contracts::ProductId(rs.getInt64(2)), rs.getInt(3)});
     }, sql::kHeldReservationsTail);
     std::vector<std::string> product_ids;
@@ -142,7 +128,7 @@ void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& event
       bool changed = false;
     };
     std::map<std::int64_t, Product> products;
-    ForEachChunk(conn, sql::kProductsHead, product_ids, [&](::sql::ResultSet& rs) {
+    db::QueryIn(conn, sql::kProductsHead, product_ids, [&](::sql::ResultSet& rs) {
       products[rs.getInt64(1)] = Product{rs.getInt64(2), rs.getInt64(3), false};
     }, sql::kProductsTail);
 
@@ -209,27 +195,18 @@ void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& event
       st.setInt64(2, id);
       st.executeUpdate();
     }
-    std::size_t at = 0;
-    for (const auto k : db::ChunkSizes(new_reservations.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kInsertReservationsHead, sql::kInsertReservationsRow, k));
-      for (std::size_t j = 0; j < k; ++j) {
-        const auto& [order_id, item] = new_reservations[at + j];
-        const int p = static_cast<int>(4 * j);
-        st.setString(p + 1, order_id);
-        st.setInt64(p + 2, item.product_id.value);
-        st.setInt(p + 3, item.quantity);
-        st.setInt64(p + 4, item.unit_price);
-      }
-      st.executeUpdate();
-      at += k;
-    }
-    at = 0;
-    for (const auto k : db::ChunkSizes(released.size())) {
-      auto& st = conn.Prepare(db::RepeatRows(sql::kMarkReleasedHead, "?", k, sql::kMarkReleasedTail));
-      for (std::size_t j = 0; j < k; ++j) st.setString(static_cast<int>(j + 1), released[at + j]);
-      st.executeUpdate();
-      at += k;
-    }
+    db::ExecuteRows(conn, sql::kInsertReservationsHead, sql::kInsertReservationsRow, new_reservations.size(),
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+                      const auto& [order_id, item] = new_reservations[i];
+                      st.setString(p, order_id);
+                      st.setInt64(p + 1, item.product_id.value);
+                      st.setInt(p + 2, item.quantity);
+                      st.setInt64(p + 3, item.unit_price);
+                    });
+    db::ExecuteRows(
+        conn, sql::kMarkReleasedHead, "?", released.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, released[i]); },
+        sql::kMarkReleasedTail);
     outbox::AppendMany(tx, out);
   });
 }
