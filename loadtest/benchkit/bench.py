@@ -422,6 +422,9 @@ def main():
                     help="only these seeded users (comma list); default all")
     ap.add_argument("--settle-timeout", type=float, default=120, help="seconds to wait for the sagas")
     ap.add_argument("--label", default="", help="a note stored in the result (e.g. the settings)")
+    ap.add_argument("--min-rps", type=float, help="target: achieved at least this many requests/s")
+    ap.add_argument("--max-http-p99-ms", type=float, help="target: HTTP p99 at most this")
+    ap.add_argument("--max-saga-p99-ms", type=float, help="target: saga p99 at most this")
     args = ap.parse_args()
     if args.rate <= 0 or args.duration <= 0 or not 0 <= args.fail_share <= 1:
         ap.error("--rate and --duration must be > 0 and --fail-share within 0..1")
@@ -529,6 +532,15 @@ def main():
         "saga_timeline": report.saga_timeline(sagas, lg_result["started_at_ms"] / 1000),
         "backlog": sampler.samples,
     }
+    targets = []
+    for name, value, limit, at_least in [("achieved rps", result["achieved_rps"], args.min_rps, True),
+                                         ("HTTP p99 ms", result["http_ms"]["p99"], args.max_http_p99_ms, False),
+                                         ("saga p99 ms", result["saga_ms"]["p99"], args.max_saga_p99_ms, False)]:
+        if limit is not None:
+            ok = value >= limit if at_least else value <= limit
+            targets.append({"name": f"{name} {'>=' if at_least else '<='} {limit:g}", "ok": ok,
+                            "detail": f"{value:g}"})
+    result["targets"] = targets
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
     html = os.path.splitext(args.out)[0] + ".html"
@@ -537,7 +549,7 @@ def main():
     print(report.text_summary(result))
     print(f"bench: wrote {args.out} and {html}")
     good = result["invariants"]["ok"] and result["errors"] == 0 and pending == 0
-    return 0 if good else 1
+    return 0 if good and all(t["ok"] for t in targets) else 1
 
 
 if __name__ == "__main__":

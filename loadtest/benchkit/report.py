@@ -33,6 +33,8 @@ def text_summary(r):
         + f"  (steal {r['steal_percent']}%)",
         "invariants " + ("ok" if r["invariants"]["ok"] else "FAILED"),
     ]
+    for t in r.get("targets", []):
+        lines.insert(-1, f"target   {t['name']}: {'met' if t['ok'] else 'MISSED'} ({t['detail']})")
     for ch in r["invariants"]["checks"]:
         lines.append(f"  [{'ok' if ch['ok'] else 'FAIL'}] {ch['name']}: {ch['detail']}")
     return "\n".join(lines)
@@ -87,6 +89,8 @@ def _chart(title, series, y_label, log_scale=False, width=860, height=220):
 def render(r):
     tl, st, bl = r["timeline"], r["saga_timeline"], r["backlog"]
     ok = r["invariants"]["ok"] and r["errors"] == 0 and r["sagas"]["pending"] == 0
+    targets = r.get("targets", [])
+    met = all(t["ok"] for t in targets)
     h, s, c = r["http_ms"], r["saga_ms"], r["sagas"]
     esc = html.escape
     parts = [
@@ -96,8 +100,11 @@ def render(r):
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
         "td:first-child,th:first-child{text-align:left}.ok{color:#070}.bad{color:#b00;font-weight:bold}"
         "</style></head><body>",
-        f"<h1>outbox-saga benchmark: {r['rate']:g} orders/s for {r['duration_s']:g} s "
-        f"<span class='{'ok' if ok else 'bad'}'>{'PASS' if ok else 'FAIL'}</span></h1>",
+        f"<h1>outbox-saga benchmark: {r['rate']:g} orders/s for {r['duration_s']:g} s</h1>",
+        f"<p>Correctness (invariants, errors, pending sagas): <span class='{'ok' if ok else 'bad'}'>"
+        f"{'PASS' if ok else 'FAIL'}</span>"
+        + (f"; targets: <span class='{'ok' if met else 'bad'}'>{'met' if met else 'MISSED'}</span>"
+           if targets else "; no latency or rate targets given") + "</p>",
         f"<p>run {esc(r['run_id'])} {esc(r.get('label', ''))}; database commits: "
         f"<b>{esc(r['db_durability'])}</b>; {r['machine']['cpus']} CPUs; "
         f"CPU steal during the run {r['steal_percent']}%</p>",
@@ -110,6 +117,8 @@ def render(r):
         f"<tr><td>sagas completed / cancelled / pending</td><td>{c['completed']} / {c['cancelled']} / "
         f"{c['pending']}</td></tr>",
         "</table>",
+        "".join(f"<p>target {esc(t['name'])}: <span class='{'ok' if t['ok'] else 'bad'}'>"
+                f"{'met' if t['ok'] else 'MISSED'}</span> ({esc(t['detail'])})</p>" for t in targets),
         _chart("Throughput (per second)", [
             ("due (schedule)", "#999", [(t["t"], t["due"]) for t in tl]),
             ("answered", "#1f77b4", [(t["t"], t["answered"]) for t in tl]),

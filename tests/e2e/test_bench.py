@@ -38,7 +38,7 @@ class BenchTest(unittest.TestCase):
 
     def test_a_short_run_holds_every_invariant_and_reports_it(self):
         out = self.dir / "r.json"
-        code, text = run_bench(out, "--fail-share", "0.2")
+        code, text = run_bench(out, "--fail-share", "0.2", "--min-rps", "1", "--max-http-p99-ms", "60000")
         self.assertEqual(code, 0, text)
         r = json.loads(out.read_text())
         for field in ("achieved_rps", "requests", "accepted", "errors"):
@@ -68,6 +68,8 @@ class BenchTest(unittest.TestCase):
         self.assertIn("Outbox backlog", html)
         self.assertIn("PASS", html)
         self.assertIn("invariants ok", text)
+        self.assertEqual([(t["name"], t["ok"]) for t in r["targets"]],
+                         [("achieved rps >= 1", True), ("HTTP p99 ms <= 60000", True)])
 
     def test_stock_changed_behind_the_sagas_back_fails_the_stock_invariant(self):
         out = self.dir / "r.json"
@@ -94,7 +96,7 @@ class BenchTest(unittest.TestCase):
         # With a 1 ms client timeout, requests fail at the client after the server has read
         # them: such orders are placed all the same, and their stock and money must add up too.
         out = self.dir / "r.json"
-        code, text = run_bench(out, "--timeout-ms", "1")
+        code, text = run_bench(out, "--timeout-ms", "1", "--max-saga-p99-ms", "0.001")
         self.assertEqual(code, 1, text)  # errors are errors
         r = json.loads(out.read_text())
         self.assertGreater(r["errors"], 0)
@@ -102,6 +104,8 @@ class BenchTest(unittest.TestCase):
         self.assertEqual(r["orders_placed"], r["accepted"] + r["placed_without_answer"])
         self.assertEqual(r["sagas"]["completed"] + r["sagas"]["cancelled"], r["orders_placed"])
         self.assertTrue(r["invariants"]["ok"], r["invariants"])
+        self.assertEqual([(t["name"], t["ok"]) for t in r["targets"]], [("saga p99 ms <= 0.001", False)])
+        self.assertIn("target   saga p99 ms <= 0.001: MISSED", text)
 
     def test_without_a_stack_it_says_how_to_start_one(self):
         code, text = run_bench(self.dir / "r.json", run_dir=self.dir / "no-stack")
