@@ -6,7 +6,6 @@ Run it through loadtest/bench, which builds loadgen and installs what is missing
 """
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -34,16 +33,6 @@ class Fail(Exception):
 
 def log(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
-
-
-def percentiles(values):
-    if not values:
-        return {"p50": 0, "p95": 0, "p99": 0, "max": 0}
-    v = sorted(values)
-
-    def rank(p):
-        return v[min(len(v) - 1, max(1, math.ceil(p / 100 * len(v))) - 1)]
-    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "max": v[-1]}
 
 
 # --- the stack ------------------------------------------------------------------------------
@@ -217,7 +206,7 @@ INSERT IGNORE INTO stock_db.products (product_id, name, price, stock, updated_at
                                 {"amount": balance - have[u]}, {"Idempotency-Key": f"{run_id}-topup-{u}"})
             if status not in (200, 201):
                 raise Fail(f"topping up user {u} failed: HTTP {status} {body}")
-    return products, users, prices
+    return products, users
 
 
 def snapshot(db, products, users):
@@ -308,7 +297,7 @@ WHERE r.run_id = '{run_id}' AND (s.status IS NULL OR s.status = 'PENDING');"""
         time.sleep(0.5)
 
 
-def check_invariants(db, run_id, start_stock, start_balance, prices, dlq_delta):
+def check_invariants(db, run_id, start_stock, start_balance, dlq_delta):
     checks = []
 
     def check(name, ok, detail):
@@ -442,7 +431,7 @@ def main():
         durability = "durable" if flush == 1 else f"RELAXED (innodb_flush_log_at_trx_commit={flush})"
         run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         log(f"run {run_id}: preparing stock and balances")
-        products, users, prices = prepare(env, db, args, run_id)
+        products, users = prepare(env, db, args, run_id)
         start_stock, start_balance = snapshot(db, products, users)
     except Fail as e:
         print(f"bench: {e}", file=sys.stderr)
@@ -499,7 +488,7 @@ def main():
     sampler.join()
     dlq_after = sum(metric_sum(env[k], "consumer_events_total", result="dlq") for k in CONSUMERS)
 
-    checks = check_invariants(db, run_id, start_stock, start_balance, prices, dlq_after - dlq_before)
+    checks = check_invariants(db, run_id, start_stock, start_balance, dlq_after - dlq_before)
     if pending:
         checks.insert(0, {"name": "every saga final", "ok": False,
                           "detail": f"{pending} still pending after {args.settle_timeout:g} s"})
@@ -522,7 +511,7 @@ def main():
         "orders_placed": placed, "placed_without_answer": unanswered,
         "error_kinds": lg_result["error_kinds"],
         "http_ms": lg_result["http_ms"],
-        "saga_ms": percentiles([s[1] for s in sagas]),
+        "saga_ms": report.percentiles([s[1] for s in sagas]),
         "sagas": counts, "cancelled_by": by_reason,
         "invariants": {"ok": all(c["ok"] for c in checks), "checks": checks},
         "cpu_percent_of_one_core": cpu,

@@ -8,6 +8,12 @@ def _rank(values, p):
     return v[min(len(v) - 1, max(1, math.ceil(p / 100 * len(v))) - 1)] if v else 0
 
 
+def percentiles(values):
+    """Nearest-rank p50/p95/p99 and max (all 0 when there are none)."""
+    return {"p50": _rank(values, 50), "p95": _rank(values, 95), "p99": _rank(values, 99),
+            "max": max(values) if values else 0}
+
+
 def saga_timeline(sagas, t0):
     """Per second of saga start (from the load's start): count, p50, p99 and max saga time."""
     by_second = {}

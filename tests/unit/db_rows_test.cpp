@@ -17,4 +17,5 @@ TEST_CASE("Multi-row statements run in chunks of 64, 8 and 1 rows", "[db]") {
   CHECK(saga::db::RepeatRows("INSERT INTO t (a, b) VALUES ", "(?, ?)", 2) ==
         "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
   CHECK(saga::db::RepeatRows("SELECT x FROM t WHERE id IN (", "?", 3, ")") == "SELECT x FROM t WHERE id IN (?, ?, ?)");
+  CHECK(saga::db::RepeatRows("(", "SELECT ? AS a", 2, ") v", " UNION ALL ") == "(SELECT ? AS a UNION ALL SELECT ? AS a) v");
 }

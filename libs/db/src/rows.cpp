@@ -10,12 +10,13 @@ std::vector<std::size_t> ChunkSizes(std::size_t n) {
   return out;
 }
 
-std::string RepeatRows(std::string_view head, std::string_view row, std::size_t k, std::string_view tail) {
+std::string RepeatRows(std::string_view head, std::string_view row, std::size_t k, std::string_view tail,
+                       std::string_view separator) {
   std::string s;
-  s.reserve(head.size() + k * (row.size() + 2) + tail.size());
+  s.reserve(head.size() + k * (row.size() + separator.size()) + tail.size());
   s += head;
   for (std::size_t i = 0; i < k; ++i) {
-    if (i > 0) s += ", ";
+    if (i > 0) s += separator;
     s += row;
   }
   s += tail;

@@ -23,19 +23,16 @@ EventProcessor::EventProcessor(std::string service, db::Pool& pool, kafka::Produ
                   .Help("Consumed events by topic and result: applied, duplicate or dlq")
                   .Register(registry.Raw())) {}
 
-std::vector<bool> EventProcessor::Apply(const std::vector<Decoded>& events) {
-  std::vector<Event> all;
-  all.reserve(events.size());
-  for (const auto& d : events) all.push_back(d.event);
+std::vector<bool> EventProcessor::Apply(const std::vector<Event>& events) {
   std::vector<std::pair<std::string, std::string>> ids;
-  ids.reserve(all.size());
-  for (const auto& e : all) ids.emplace_back(e.envelope.event_id, e.envelope.event_type);
+  ids.reserve(events.size());
+  for (const auto& e : events) ids.emplace_back(e.envelope.event_id, e.envelope.event_type);
   auto fresh = db::InTransaction(pool_, [&](db::Transaction& tx) {
-    handler_.Prepare(all, tx);
+    handler_.Prepare(events, tx);
     const auto applied = outbox::RecordInbox(tx, ids);
     std::vector<const Event*> todo;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      if (applied[i]) todo.push_back(&all[i]);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (applied[i]) todo.push_back(&events[i]);
     }
     if (!todo.empty()) handler_.HandleBatch(todo, tx);
     tx.Commit();
@@ -45,12 +42,13 @@ std::vector<bool> EventProcessor::Apply(const std::vector<Decoded>& events) {
   return fresh;
 }
 
-void EventProcessor::Count(const Decoded& d, bool fresh) {
-  events_.Add({{"topic", d.message->topic}, {"result", fresh ? "applied" : "duplicate"}}).Increment();
+void EventProcessor::Count(const kafka::InMessage& m, bool fresh) {
+  events_.Add({{"topic", m.topic}, {"result", fresh ? "applied" : "duplicate"}}).Increment();
 }
 
 void EventProcessor::ProcessBatch(const std::vector<kafka::InMessage>& batch) {
-  std::vector<Decoded> decoded;
+  std::vector<const kafka::InMessage*> sources;  // sources[i] carried events[i]
+  std::vector<Event> events;
   std::vector<Rejected> rejected;
   for (const auto& m : batch) {
     try {
@@ -59,23 +57,23 @@ void EventProcessor::ProcessBatch(const std::vector<kafka::InMessage>& batch) {
         throw contracts::ContractError("eventType '" + env.event_type + "' does not match topic");
       }
       if (env.event_id.size() > 36) throw contracts::ContractError("eventId longer than 36 characters");
-      decoded.push_back({&m, Event{std::move(env), contracts::ContinueTrace(
-                                                      m.HeaderValue("traceparent").value_or(""))}});
+      events.push_back({std::move(env), contracts::ContinueTrace(m.HeaderValue("traceparent").value_or(""))});
+      sources.push_back(&m);
     } catch (const contracts::ContractError& e) {
       rejected.push_back({&m, e.what()});
     }
   }
-  if (!decoded.empty()) {
+  if (!events.empty()) {
     try {
-      const auto fresh = Apply(decoded);
-      for (std::size_t i = 0; i < decoded.size(); ++i) Count(decoded[i], fresh[i]);
+      const auto fresh = Apply(events);
+      for (std::size_t i = 0; i < events.size(); ++i) Count(*sources[i], fresh[i]);
     } catch (const contracts::ContractError&) {
       // Some event in the batch can never be applied: find it by applying one at a time.
-      for (const auto& d : decoded) {
+      for (std::size_t i = 0; i < events.size(); ++i) {
         try {
-          Count(d, Apply({d})[0]);
+          Count(*sources[i], Apply({events[i]})[0]);
         } catch (const contracts::ContractError& e) {
-          rejected.push_back({d.message, e.what()});
+          rejected.push_back({sources[i], e.what()});
         }
       }
     }

@@ -222,24 +222,17 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
                                     {"status", outcome.status},
                                     {"reason", contracts::OrNull(outcome.reason)}};
     }
-    std::size_t at = 0;
-    for (const auto k : db::ChunkSizes(finishes.size())) {
-      std::string text = sql::kFinishHead;
-      for (std::size_t i = 0; i < k; ++i) text += i == 0 ? sql::kFinishFirstRow : sql::kFinishNextRow;
-      text += sql::kFinishTail;
-      auto& st = conn.Prepare(text);
-      for (std::size_t i = 0; i < k; ++i) {
-        const auto& f = finishes[at + i];
-        const int p = static_cast<int>(5 * i);
-        st.setString(p + 1, f.order_id);
-        st.setString(p + 2, f.status);
-        db::BindOptional(st, p + 3, f.reason);
-        st.setString(p + 4, f.finished_at);
-        st.setInt64(p + 5, f.duration_ms);
-      }
-      st.executeUpdate();
-      at += k;
-    }
+    db::ExecuteRows(
+        conn, sql::kFinishHead, sql::kFinishRow, finishes.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+          const auto& f = finishes[i];
+          st.setString(p, f.order_id);
+          st.setString(p + 1, f.status);
+          db::BindOptional(st, p + 2, f.reason);
+          st.setString(p + 3, f.finished_at);
+          st.setInt64(p + 4, f.duration_ms);
+        },
+        sql::kFinishTail, sql::kFinishSeparator);
     std::vector<StepRow> final_rows;
     for (const auto& f : final_steps) final_rows.push_back({&f.order_id, &f.event_id, &f.type, f.reason, f.at});
     insert_steps(conn, final_rows);

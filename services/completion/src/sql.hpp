@@ -20,9 +20,9 @@ inline constexpr const char* kEarlierStart =
     "TIMESTAMPDIFF(MICROSECOND, ?, finished_at) DIV 1000) WHERE order_id = ? AND started_at > ?";
 // The sagas that became final in a batch, in one UPDATE joined to their values.
 inline constexpr const char* kFinishHead = "UPDATE sagas s JOIN (";
-inline constexpr const char* kFinishFirstRow =
+inline constexpr const char* kFinishRow =
     "SELECT ? AS order_id, ? AS status, ? AS reason, ? AS finished_at, ? AS duration_ms";
-inline constexpr const char* kFinishNextRow = " UNION ALL SELECT ?, ?, ?, ?, ?";
+inline constexpr const char* kFinishSeparator = " UNION ALL ";
 inline constexpr const char* kFinishTail =
     ") v ON v.order_id = s.order_id SET s.status = v.status, s.reason = v.reason, "
     "s.finished_at = v.finished_at, s.duration_ms = v.duration_ms, s.updated_at = UTC_TIMESTAMP(3)";

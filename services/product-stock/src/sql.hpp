@@ -2,12 +2,6 @@
 
 namespace saga::stock::sql {
 
-inline constexpr const char* kLockProductsHead =
-    "SELECT product_id FROM products WHERE product_id IN (";
-inline constexpr const char* kLockProductsTail = ") ORDER BY product_id FOR UPDATE";
-inline constexpr const char* kReservedProductsHead =
-    "SELECT DISTINCT product_id FROM reservations WHERE order_id IN (";
-
 // Multi-row forms (db::RepeatRows) for a whole batch.
 inline constexpr const char* kReservedOrdersHead = "SELECT DISTINCT order_id FROM reservations WHERE order_id IN (";
 inline constexpr const char* kHeldReservationsHead =

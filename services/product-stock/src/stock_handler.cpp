@@ -18,55 +18,7 @@ namespace {
 using contracts::Envelope;
 namespace topics = contracts::topics;
 
-std::string JoinQuoted(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& v : values) {
-    // Order ids are checked UUID-like strings from envelopes; quote defensively anyway.
-    std::string q;
-    for (char c : v) {
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') q += c;
-    }
-    if (!out.empty()) out += ',';
-    out += '\'';
-    out += q;
-    out += '\'';
-  }
-  return out;
-}
-
 }  // namespace
-
-void StockHandler::Prepare(const std::vector<messaging::Event>& events, db::Transaction& tx) {
-  std::set<std::int64_t> products;
-  std::vector<std::string> releasing;
-  for (const auto& e : events) {
-    if (e.envelope.event_type == topics::kOrderCreated) {
-      try {
-        for (const auto& i : e.envelope.payload.get<contracts::OrderCreated>().items) {
-          products.insert(i.product_id.value);
-        }
-      } catch (const std::exception&) {
-        // A bad payload is reported by Handle (DLQ); it locks nothing here.
-      }
-    } else if (e.envelope.event_type == topics::kPaymentFailed) {
-      releasing.push_back(e.envelope.order_id);
-    }
-  }
-  auto& conn = tx.Conn();
-  db::detail::Translate(&conn, [&] {
-    if (!releasing.empty()) {
-      auto rs = conn.Query(std::string(sql::kReservedProductsHead) + JoinQuoted(releasing) + ")");
-      while (rs->next()) products.insert(rs->getInt64(1));
-    }
-    if (products.empty()) return;
-    std::string ids;
-    for (auto id : products) {
-      if (!ids.empty()) ids += ',';
-      ids += std::to_string(id);
-    }
-    conn.Query(std::string(sql::kLockProductsHead) + ids + sql::kLockProductsTail);
-  });
-}
 
 void StockHandler::Handle(const messaging::Event& event, db::Transaction& tx) { HandleBatch({&event}, tx); }
 

@@ -21,20 +21,21 @@ namespace saga::db {
 /// SQL shape however the batch sizes vary. Returns the chunk sizes, largest first; they sum to n.
 std::vector<std::size_t> ChunkSizes(std::size_t n);
 
-/// `head` + `k` copies of `row` joined by ", " + `tail`, e.g.
+/// `head` + `k` copies of `row` joined by `separator` + `tail`, e.g.
 /// RepeatRows("INSERT INTO t (a, b) VALUES ", "(?, ?)", 2) == "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)".
-std::string RepeatRows(std::string_view head, std::string_view row, std::size_t k, std::string_view tail = "");
+std::string RepeatRows(std::string_view head, std::string_view row, std::size_t k, std::string_view tail = "",
+                       std::string_view separator = ", ");
 
-/// Runs `head` + `row` x n + `tail` in chunks (ChunkSizes). `bind(st, i, p)` binds row i (0..n-1)
-/// with its first parameter at index p. Returns the affected rows of all chunks.
+/// Runs `head` + `row` x n (joined by `separator`) + `tail` in chunks (ChunkSizes). `bind(st, i, p)`
+/// binds row i (0..n-1) with its first parameter at index p. Returns the affected rows of all chunks.
 template <typename Bind>
 std::uint64_t ExecuteRows(Connection& conn, std::string_view head, std::string_view row, std::size_t n,
-                          Bind&& bind, std::string_view tail = "") {
+                          Bind&& bind, std::string_view tail = "", std::string_view separator = ", ") {
   const auto per_row = static_cast<int>(std::count(row.begin(), row.end(), '?'));
   std::uint64_t affected = 0;
   std::size_t at = 0;
   for (const auto k : ChunkSizes(n)) {
-    auto& st = conn.Prepare(RepeatRows(head, row, k, tail));
+    auto& st = conn.Prepare(RepeatRows(head, row, k, tail, separator));
     for (std::size_t i = 0; i < k; ++i) bind(st, at + i, static_cast<int>(i) * per_row + 1);
     affected += static_cast<std::uint64_t>(st.executeUpdate());
     at += k;

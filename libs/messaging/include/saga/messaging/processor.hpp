@@ -48,17 +48,13 @@ class EventProcessor {
   void ProcessBatch(const std::vector<kafka::InMessage>& batch);
 
  private:
-  struct Decoded {
-    const kafka::InMessage* message;
-    Event event;
-  };
   struct Rejected {
     const kafka::InMessage* message;
     std::string error;
   };
   /// Applies `events` in one transaction; element i says whether event i was new.
-  std::vector<bool> Apply(const std::vector<Decoded>& events);
-  void Count(const Decoded& d, bool fresh);
+  std::vector<bool> Apply(const std::vector<Event>& events);
+  void Count(const kafka::InMessage& m, bool fresh);
   void SendToDlq(const std::vector<Rejected>& rejected);
 
   std::string service_;
