@@ -54,6 +54,9 @@ Connection::Connection(const Options& o) {
     props["OPT_WRITE_TIMEOUT"] = static_cast<int>(o.read_timeout.count());
     props["OPT_RECONNECT"] = false;  // we replace broken connections ourselves, never mid-transaction
     props["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    // Affected rows count rows changed, not rows matched: INSERT ... ON DUPLICATE KEY UPDATE
+    // reports 0 for a duplicate it left as it was (PlaceOrders relies on that).
+    props["CLIENT_FOUND_ROWS"] = false;
     conn_.reset(Driver()->connect(props));
     std::unique_ptr<sql::Statement> st(conn_->createStatement());
     st->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");

@@ -1,88 +1,124 @@
 #include "saga/order/order_service.hpp"
 
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
 #include "saga/contracts/envelope.hpp"
-#include "saga/outbox/outbox.hpp"
+#include "saga/db/rows.hpp"
 #include "saga/db/values.hpp"
+#include "saga/order/order_writer.hpp"
+#include "saga/outbox/outbox.hpp"
 #include "sql.hpp"
 
 namespace saga::order {
-namespace {
 
-const std::string& ItemsInsertSql(std::size_t n) {
-  static const std::vector<std::string> kByCount = [] {
-    std::vector<std::string> v(kMaxItems + 1);
-    for (int count = 1; count <= kMaxItems; ++count) {
-      std::string s = sql::kInsertItemsHead;
-      for (int i = 0; i < count; ++i) {
-        if (i > 0) s += ", ";
-        s += sql::kInsertItemsRow;
-      }
-      v[count] = s;
+std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders) {
+  auto& conn = tx.Conn();
+  return db::detail::Translate(&conn, [&] {
+    const std::size_t n = orders.size();
+    std::vector<std::string> ids(n);
+    for (auto& id : ids) id = contracts::NewUuid();
+    std::vector<std::optional<PlaceOutcome>> outcomes(n);
+
+    // Keys in ascending order, so two batches that share keys lock them in the same order.
+    std::vector<std::size_t> keyed;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (orders[i]->idempotency_key) keyed.push_back(i);
     }
-    return v;
-  }();
-  return kByCount.at(n);
-}
+    std::sort(keyed.begin(), keyed.end(), [&](std::size_t a, std::size_t b) {
+      return *orders[a]->idempotency_key < *orders[b]->idempotency_key;
+    });
+    for (std::size_t k = 1; k < keyed.size(); ++k) {
+      if (*orders[keyed[k]]->idempotency_key == *orders[keyed[k - 1]]->idempotency_key) {
+        throw std::invalid_argument("PlaceOrders: one Idempotency-Key twice in a batch");
+      }
+    }
+    if (!keyed.empty()) {
+      std::vector<std::string> requests(n);
+      std::vector<std::string> keys;
+      for (const auto i : keyed) {
+        requests[i] = orders[i]->cmd.Canonical();
+        keys.push_back(*orders[i]->idempotency_key);
+      }
+      // A key another transaction holds makes this wait for it; a taken key stays as it was
+      // and counts 0 affected rows. Only then are the keys read back.
+      const auto inserted = db::ExecuteRows(
+          conn, sql::kInsertIdempotencyKeysHead, sql::kInsertIdempotencyKeysRow, keyed.size(),
+          [&](::sql::PreparedStatement& st, std::size_t k, int p) {
+            const auto i = keyed[k];
+            st.setString(p, *orders[i]->idempotency_key);
+            st.setString(p + 1, requests[i]);
+            st.setString(p + 2, ids[i]);
+          },
+          sql::kInsertIdempotencyKeysTail);
+      if (inserted != keyed.size()) {
+        std::unordered_map<std::string, std::pair<std::string, std::string>> stored;  // key -> request, order
+        db::QueryIn(conn, sql::kSelectIdempotencyKeysHead, keys, [&](::sql::ResultSet& rs) {
+          stored[rs.getString(1).asStdString()] = {rs.getString(2).asStdString(), rs.getString(3).asStdString()};
+        });
+        for (const auto i : keyed) {
+          const auto it = stored.find(*orders[i]->idempotency_key);
+          if (it == stored.end()) throw db::Error("idempotency key vanished during lookup", 1213, "40001");
+          const auto& [request, order_id] = it->second;
+          if (order_id == ids[i]) continue;  // ours: a new order
+          if (request == requests[i]) {
+            outcomes[i] = PlaceOrderResult{order_id, true};
+          } else {
+            outcomes[i] = IdempotencyConflict("Idempotency-Key was already used with a different request body");
+          }
+        }
+      }
+    }
 
-// The key is taken: the same request gets the original order, another request a conflict.
-PlaceOrderResult Replay(db::Connection& conn, const std::string& key, const std::string& request) {
-  auto& st = conn.Prepare(sql::kSelectIdempotencyKey);
-  st.setString(1, key);
-  std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-  if (!rs->next()) throw db::Error("idempotency key vanished during lookup", 1213, "40001");
-  if (rs->getString(1).asStdString() != request) {
-    throw IdempotencyConflict("Idempotency-Key was already used with a different request body");
-  }
-  return PlaceOrderResult{rs->getString(2).asStdString(), true};
+    std::vector<std::size_t> fresh;
+    struct ItemRef {
+      std::size_t order;
+      const contracts::OrderItem* item;
+    };
+    std::vector<ItemRef> items;
+    std::vector<outbox::Pending> events;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (outcomes[i]) continue;
+      fresh.push_back(i);
+      const auto& cmd = orders[i]->cmd;
+      for (const auto& item : cmd.items) items.push_back({i, &item});
+      const contracts::OrderCreated payload{cmd.user_id, cmd.items, cmd.coupon_id};
+      events.push_back({contracts::Envelope::New(contracts::topics::kOrderCreated, ids[i], payload),
+                        orders[i]->traceparent});
+      outcomes[i] = PlaceOrderResult{ids[i], false};
+    }
+    if (!fresh.empty()) {
+      db::ExecuteRows(conn, sql::kInsertOrdersHead, sql::kInsertOrdersRow, fresh.size(),
+                      [&](::sql::PreparedStatement& st, std::size_t k, int p) {
+                        const auto i = fresh[k];
+                        st.setString(p, ids[i]);
+                        st.setInt64(p + 1, orders[i]->cmd.user_id.value);
+                        db::BindOptional(st, p + 2, orders[i]->cmd.coupon_id);
+                        st.setString(p + 3, orders[i]->traceparent);
+                      });
+      db::ExecuteRows(conn, sql::kInsertItemsHead, sql::kInsertItemsRow, items.size(),
+                      [&](::sql::PreparedStatement& st, std::size_t k, int p) {
+                        st.setString(p, ids[items[k].order]);
+                        st.setInt64(p + 1, items[k].item->product_id.value);
+                        st.setInt(p + 2, items[k].item->quantity);
+                      });
+      outbox::AppendMany(tx, events);
+    }
+    std::vector<PlaceOutcome> out;
+    out.reserve(n);
+    for (auto& o : outcomes) out.push_back(std::move(*o));
+    return out;
+  });
 }
-
-}  // namespace
 
 PlaceOrderResult PlaceOrder(db::Transaction& tx, const PlaceOrderCommand& cmd,
                             const std::optional<std::string>& idempotency_key,
                             const std::string& traceparent) {
-  auto& conn = tx.Conn();
-  return db::detail::Translate(&conn, [&]() -> PlaceOrderResult {
-    const std::string order_id = contracts::NewUuid();
-    if (idempotency_key) {
-      const std::string request = cmd.Canonical();
-      try {
-        // Concurrent requests with one key serialise on this unique insert.
-        db::detail::Translate(&conn, [&] {
-          auto& st = conn.Prepare(sql::kInsertIdempotencyKey);
-          st.setString(1, *idempotency_key);
-          st.setString(2, request);
-          st.setString(3, order_id);
-          st.executeUpdate();
-        });
-      } catch (const db::Error& e) {
-        if (!e.IsDuplicateKey()) throw;
-        return Replay(conn, *idempotency_key, request);
-      }
-    }
-    {
-      auto& st = conn.Prepare(sql::kInsertOrder);
-      st.setString(1, order_id);
-      st.setInt64(2, cmd.user_id.value);
-      db::BindOptional(st, 3, cmd.coupon_id);
-      st.setString(4, traceparent);
-      st.executeUpdate();
-    }
-    {
-      auto& st = conn.Prepare(ItemsInsertSql(cmd.items.size()));
-      int p = 1;
-      for (const auto& item : cmd.items) {
-        st.setString(p++, order_id);
-        st.setInt64(p++, item.product_id.value);
-        st.setInt(p++, item.quantity);
-      }
-      st.executeUpdate();
-    }
-    const contracts::OrderCreated payload{cmd.user_id, cmd.items, cmd.coupon_id};
-    outbox::Append(tx, contracts::Envelope::New(contracts::topics::kOrderCreated, order_id, payload),
-                   traceparent);
-    return PlaceOrderResult{order_id, false};
-  });
+  const NewOrder order{cmd, idempotency_key, traceparent};
+  auto outcome = std::move(PlaceOrders(tx, {&order}).front());
+  if (auto* conflict = std::get_if<IdempotencyConflict>(&outcome)) throw *conflict;
+  return std::get<PlaceOrderResult>(std::move(outcome));
 }
 
 std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order_id) {
@@ -112,30 +148,32 @@ std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order
   });
 }
 
-bool FinishOrder(db::Transaction& tx, const std::string& order_id, const std::string& status,
-                 const std::optional<std::string>& reason) {
+std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& statuses) {
+  if (statuses.empty()) return 0;
   auto& conn = tx.Conn();
   return db::detail::Translate(&conn, [&] {
-    auto& st = conn.Prepare(sql::kFinishOrder);
-    st.setString(1, status);
-    db::BindOptional(st, 2, reason);
-    st.setString(3, order_id);
-    return st.executeUpdate() == 1;
+    return static_cast<std::size_t>(db::ExecuteRows(
+        conn, sql::kFinishOrdersHead, sql::kFinishOrdersRow, statuses.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+          st.setString(p, statuses[i].order_id);
+          st.setString(p + 1, statuses[i].status);
+          db::BindOptional(st, p + 2, statuses[i].reason);
+        },
+        sql::kFinishOrdersTail, " UNION ALL "));
   });
 }
+
+OrderService::OrderService(db::Pool& pool, std::size_t max_batch, int max_in_flight)
+    : pool_(&pool), writer_(std::make_shared<OrderWriter>(pool, max_batch, max_in_flight)) {}
 
 PlaceOrderResult OrderService::Place(const PlaceOrderCommand& cmd,
                                      const std::optional<std::string>& idempotency_key,
                                      const std::string& traceparent) {
-  return db::InTransaction(pool_, [&](db::Transaction& tx) {
-    auto result = PlaceOrder(tx, cmd, idempotency_key, traceparent);
-    tx.Commit();
-    return result;
-  });
+  return writer_->Place(NewOrder{cmd, idempotency_key, traceparent});
 }
 
 std::optional<OrderView> OrderService::Get(const std::string& order_id) {
-  return db::InTransaction(pool_, [&](db::Transaction& tx) {
+  return db::InTransaction(*pool_, [&](db::Transaction& tx) {
     auto view = FindOrder(tx, order_id);
     tx.Commit();
     return view;

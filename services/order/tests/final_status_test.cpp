@@ -52,3 +52,24 @@ TEST_CASE("Malformed final events go to the DLQ and later ones still apply", "[o
     CHECK(std::count_if(dlq.begin(), dlq.end(), [&](const auto& m) { return m.key == key; }) == 1);
   }
 }
+
+TEST_CASE("One batch finishes many orders, each with its own status and reason", "[order][batch]") {
+  Harness h("order_db");
+  const auto a = PlaceIn(h);
+  const auto b = PlaceIn(h);
+  const auto c = PlaceIn(h);
+  const auto untouched = PlaceIn(h);
+  // c gets two different final events in one batch: the first one counts.
+  h.Deliver({Envelope::New(topics::kOrderCompleted, a, OrderFinished{}),
+             Envelope::New(topics::kOrderCancelled, b, OrderFinished{reasons::kUnknownUser}),
+             Envelope::New(topics::kOrderCancelled, c, OrderFinished{reasons::kInsufficientBalance}),
+             Envelope::New(topics::kOrderCompleted, c, OrderFinished{})});
+  saga::order::OrderService service(h.pool);
+  CHECK(service.Get(a)->status == "COMPLETED");
+  CHECK_FALSE(service.Get(a)->reason.has_value());
+  CHECK(service.Get(b)->status == "CANCELLED");
+  CHECK(service.Get(b)->reason == std::optional<std::string>("UNKNOWN_USER"));
+  CHECK(service.Get(c)->status == "CANCELLED");
+  CHECK(service.Get(c)->reason == std::optional<std::string>("INSUFFICIENT_BALANCE"));
+  CHECK(service.Get(untouched)->status == "PENDING");
+}

@@ -1,11 +1,14 @@
 #include <catch2/catch.hpp>
 #include <cppconn/resultset.h>
 
+#include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
 #include "saga/contracts/envelope.hpp"
 #include "saga/order/order_service.hpp"
+#include "saga/order/order_writer.hpp"
 #include "support/stack.hpp"
 
 using namespace saga::order;
@@ -101,4 +104,201 @@ TEST_CASE("Concurrent requests with one Idempotency-Key create one order", "[ord
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1);
   CHECK(schema.Count("orders") == 1);
   CHECK(schema.Count("outbox") == 1);
+}
+
+namespace {
+
+NewOrder Keyed(std::string key, int quantity = 2) {
+  return NewOrder{Command(quantity), std::move(key), ""};
+}
+
+// Holds `key`'s idempotency row in an open transaction, so a batch writing that key waits.
+struct KeyBlocker {
+  explicit KeyBlocker(const saga::db::Options& db, const std::string& key) : conn(db) {
+    conn.Execute("INSERT INTO idempotency_keys (idem_key, request, order_id, created_at) VALUES ('" + key +
+                 "', 'x', 'blocker', UTC_TIMESTAMP(3))");
+  }
+  void Release() { conn.Rollback(); }
+  saga::db::Connection conn;
+};
+
+void WaitUntil(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(done());
+}
+
+}  // namespace
+
+TEST_CASE("PlaceOrders writes a batch: new orders, a replay and a conflict each get their outcome",
+          "[order][batch]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  OrderService service(pool);
+  const auto earlier = service.Place(Command(), std::string("taken"), "");
+
+  const auto replay = Keyed("taken");
+  const auto conflict = Keyed("taken-too", 7);
+  const auto keyed = Keyed("new-key", 3);
+  const NewOrder plain{Command(4), std::nullopt, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"};
+  service.Place(Command(), std::string("taken-too"), "");
+
+  std::vector<PlaceOutcome> outcomes;
+  {
+    auto lease = pool.Acquire();
+    saga::db::Transaction tx(*lease);
+    outcomes = PlaceOrders(tx, {&plain, &replay, &keyed, &conflict});
+    tx.Commit();
+  }
+  REQUIRE(outcomes.size() == 4);
+  const auto& first = std::get<PlaceOrderResult>(outcomes[0]);
+  CHECK_FALSE(first.replayed);
+  const auto& second = std::get<PlaceOrderResult>(outcomes[1]);
+  CHECK(second.replayed);
+  CHECK(second.order_id == earlier.order_id);
+  const auto& third = std::get<PlaceOrderResult>(outcomes[2]);
+  CHECK_FALSE(third.replayed);
+  CHECK(std::holds_alternative<IdempotencyConflict>(outcomes[3]));
+
+  CHECK(schema.Count("orders") == 4);  // two earlier, two from the batch
+  CHECK(schema.Count("outbox") == 4);
+  CHECK(schema.Count("order_items") == 8);
+  REQUIRE(service.Get(first.order_id));
+  CHECK(service.Get(first.order_id)->items.front().quantity == 4);
+  CHECK(service.Get(third.order_id)->items.front().quantity == 3);
+  // Each order's event carries its own order, payload and traceparent.
+  saga::db::Connection conn(schema.Db());
+  auto rs = conn.Query("SELECT envelope, traceparent FROM outbox WHERE order_id = '" + first.order_id + "'");
+  REQUIRE(rs->next());
+  CHECK(saga::contracts::Envelope::Parse(rs->getString(1).asStdString()).payload["items"][0]["quantity"] == 4);
+  CHECK(rs->getString(2).asStdString() == plain.traceparent);
+  auto key_rs = conn.Query("SELECT order_id FROM idempotency_keys WHERE idem_key = 'new-key'");
+  REQUIRE(key_rs->next());
+  CHECK(key_rs->getString(1).asStdString() == third.order_id);
+}
+
+TEST_CASE("PlaceOrders refuses one Idempotency-Key twice in a batch and writes nothing", "[order][batch]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  const auto a = Keyed("dup");
+  const auto b = Keyed("dup");
+  auto lease = pool.Acquire();
+  saga::db::Transaction tx(*lease);
+  CHECK_THROWS_AS(PlaceOrders(tx, {&a, &b}), std::invalid_argument);
+  CHECK(schema.Count("idempotency_keys") == 0);
+}
+
+TEST_CASE("OrderWriter writes the orders that queue behind a running batch in one transaction",
+          "[order][batch]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  OrderWriter writer(pool, 32, 1);
+  KeyBlocker blocker(schema.Db(), "first");
+
+  // The first order's batch waits on the blocked key; ten more queue meanwhile, two of them
+  // with one key: the second of those must wait for a batch of its own.
+  const auto first = Keyed("first");
+  std::vector<NewOrder> later;
+  for (int i = 0; i < 8; ++i) later.push_back(Keyed("later-" + std::to_string(i)));
+  later.push_back(Keyed("dup"));
+  later.push_back(Keyed("dup"));
+  std::vector<PlaceOrderResult> results(later.size() + 1);
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { results[0] = writer.Place(first); });
+  WaitUntil([&] { return writer.Queued() == 0; });  // the first batch is running
+  for (std::size_t i = 0; i < later.size(); ++i) {
+    threads.emplace_back([&, i] { results[i + 1] = writer.Place(later[i]); });
+  }
+  WaitUntil([&] { return writer.Queued() == later.size(); });
+  blocker.Release();
+  for (auto& t : threads) t.join();
+
+  CHECK(writer.Transactions() == 3);  // the first; eight new keys and "dup"; "dup" again
+  CHECK(schema.Count("orders") == 10);
+  CHECK(schema.Count("outbox") == 10);
+  CHECK(results[9].order_id == results[10].order_id);
+  CHECK(results[9].replayed + results[10].replayed == 1);
+  std::set<std::string> ids;
+  for (const auto& r : results) ids.insert(r.order_id);
+  CHECK(ids.size() == 10);
+}
+
+TEST_CASE("OrderWriter: an order the database refuses fails alone, the rest of its batch is written",
+          "[order][batch]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  OrderWriter writer(pool, 32, 1);
+  KeyBlocker blocker(schema.Db(), "first");
+
+  const auto first = Keyed("first");
+  std::vector<NewOrder> later;
+  for (int i = 0; i < 4; ++i) later.push_back(Keyed("ok-" + std::to_string(i)));
+  later.push_back(Keyed("bad"));
+  later.back().cmd.coupon_id = std::string(65, 'c');  // longer than the column: refused
+  std::vector<std::string> outcome(later.size() + 1);
+  auto place = [&](const NewOrder& order, std::string& out) {
+    try {
+      out = writer.Place(order).order_id;
+    } catch (const saga::db::Error&) {
+      out = "error";
+    }
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { place(first, outcome[0]); });
+  WaitUntil([&] { return writer.Queued() == 0; });
+  for (std::size_t i = 0; i < later.size(); ++i) {
+    threads.emplace_back([&, i] { place(later[i], outcome[i + 1]); });
+  }
+  WaitUntil([&] { return writer.Queued() == later.size(); });
+  blocker.Release();
+  for (auto& t : threads) t.join();
+
+  CHECK(outcome.back() == "error");
+  for (std::size_t i = 0; i + 1 < outcome.size(); ++i) CHECK(outcome[i].size() == 36);
+  CHECK(schema.Count("orders") == 5);
+  CHECK(schema.Count("outbox") == 5);
+  CHECK(schema.Count("idempotency_keys") == 5);
+}
+
+TEST_CASE("OrderWriter with two batches in flight: a stalled batch does not hold up later orders",
+          "[order][batch]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  OrderWriter writer(pool, 32, 2);
+  KeyBlocker blocker(schema.Db(), "first");
+  const auto first = Keyed("first");
+  std::thread stalled([&] { writer.Place(first); });
+  WaitUntil([&] { return writer.Queued() == 0; });
+  for (int i = 0; i < 5; ++i) writer.Place(Keyed("next-" + std::to_string(i)));
+  CHECK(schema.Count("orders") == 5);  // written while the first batch still waits
+  blocker.Release();
+  stalled.join();
+  CHECK(schema.Count("orders") == 6);
+  CHECK(writer.Transactions() == 6);
+}
+
+TEST_CASE("Many concurrent callers: every order written once, shared keys give one order each",
+          "[order][batch][idempotency]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  OrderService service(pool, 8);
+  constexpr int kThreads = 48;
+  std::vector<std::string> ids(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      for (int round = 0; round < 5; ++round) {
+        // Threads 0..23 share six keys per round; 24..47 have their own.
+        const auto key = i < 24 ? "shared-" + std::to_string(round) + "-" + std::to_string(i % 6)
+                                : "own-" + std::to_string(round) + "-" + std::to_string(i);
+        const auto id = service.Place(Command(), key, "").order_id;
+        if (round == 0) ids[i] = id;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(schema.Count("orders") == 5 * (6 + 24));
+  CHECK(schema.Count("outbox") == 5 * (6 + 24));
+  CHECK(schema.Count("order_items") == 2 * 5 * (6 + 24));
+  for (int i = 0; i < 24; ++i) CHECK(ids[i] == ids[i % 6]);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 6 + 24);
 }

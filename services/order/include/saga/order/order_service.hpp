@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "saga/contracts/order_events.hpp"
@@ -33,30 +35,58 @@ struct OrderView {
   std::string updated_at;
 };
 
-/// Writes the order, its items, the idempotency key (if any) and the order.created outbox row
-/// inside `tx`. The caller commits.
+/// One POST /orders to write.
+struct NewOrder {
+  PlaceOrderCommand cmd;
+  std::optional<std::string> idempotency_key;
+  std::string traceparent;
+};
+
+/// What became of one NewOrder of a batch: the order (new or replayed), or the conflict it raised.
+using PlaceOutcome = std::variant<PlaceOrderResult, IdempotencyConflict>;
+
+/// Writes a batch of orders inside `tx` with a few multi-row statements: the idempotency keys,
+/// then the orders, their items and their order.created outbox rows. A key already taken
+/// replays its order (same body) or gives IdempotencyConflict for that order alone; the others
+/// are written. Keys must be distinct within one batch (std::invalid_argument otherwise).
+/// Outcomes are in the order of `orders`. The caller commits.
+std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders);
+
+/// PlaceOrders for one order; a conflict is thrown as IdempotencyConflict.
 PlaceOrderResult PlaceOrder(db::Transaction& tx, const PlaceOrderCommand& cmd,
                             const std::optional<std::string>& idempotency_key,
                             const std::string& traceparent);
 
 std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order_id);
 
-/// Sets the final status from order.completed / order.cancelled (only a PENDING order changes).
-/// Returns false if there is no such pending order.
-bool FinishOrder(db::Transaction& tx, const std::string& order_id, const std::string& status,
-                 const std::optional<std::string>& reason);
+/// An order's final status from order.completed / order.cancelled.
+struct FinalStatus {
+  std::string order_id;
+  std::string status;  // COMPLETED or CANCELLED
+  std::optional<std::string> reason;
+};
 
-/// PlaceOrder and FindOrder, each in its own transaction on the pool.
+/// Sets the final statuses in one statement (only PENDING orders change; order ids distinct).
+/// Returns how many orders changed.
+std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& statuses);
+
+class OrderWriter;
+
+/// Places orders through an OrderWriter (concurrent calls share transactions) and reads them,
+/// each read in its own transaction. Copies share one writer.
 class OrderService {
  public:
-  explicit OrderService(db::Pool& pool) : pool_(pool) {}
+  /// `max_batch` caps the orders written in one transaction (1 writes each order alone);
+  /// `max_in_flight` the transactions writing orders at once.
+  explicit OrderService(db::Pool& pool, std::size_t max_batch = 32, int max_in_flight = 2);
   PlaceOrderResult Place(const PlaceOrderCommand& cmd,
                          const std::optional<std::string>& idempotency_key,
                          const std::string& traceparent);
   std::optional<OrderView> Get(const std::string& order_id);
 
  private:
-  db::Pool& pool_;
+  db::Pool* pool_;
+  std::shared_ptr<OrderWriter> writer_;
 };
 
 }  // namespace saga::order

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+
+#include "saga/db/pool.hpp"
+#include "saga/order/order_service.hpp"
+
+namespace saga::order {
+
+/// Group commit for POST /orders: callers that arrive while `max_in_flight` batches are being
+/// written queue up, and the next of them to lead writes the queued orders (up to `max_batch`,
+/// keys distinct) in one transaction with PlaceOrders. No extra thread: a caller whose order is
+/// still queued leads as soon as fewer than `max_in_flight` batches run. A batch that fails for a
+/// reason that is not retryable is written again one order at a time, so one bad order fails
+/// only itself.
+class OrderWriter {
+ public:
+  OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight = 2);
+
+  /// Blocks until `order` is committed (or failed). Throws IdempotencyConflict or db::Error.
+  PlaceOrderResult Place(const NewOrder& order);
+
+  /// Orders waiting for a batch, and transactions written so far (for tests and metrics).
+  std::size_t Queued();
+  std::size_t Transactions();
+
+ private:
+  struct Waiter {
+    const NewOrder* order;
+    std::optional<PlaceOutcome> outcome;
+    std::exception_ptr error;
+    bool queued = true;
+    bool done = false;
+  };
+
+  std::vector<Waiter*> TakeBatch();  // with mu_ held
+  void Write(const std::vector<Waiter*>& batch);
+  void WriteAlone(Waiter& w);
+  void Count();
+
+  db::Pool& pool_;
+  const std::size_t max_batch_;
+  const int max_in_flight_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Waiter*> queue_;
+  int in_flight_ = 0;
+  std::size_t transactions_ = 0;
+};
+
+}  // namespace saga::order
