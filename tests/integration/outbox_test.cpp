@@ -91,4 +91,20 @@ TEST_CASE("A batch's inbox rows tell new events from redelivered ones and from r
   CHECK(schema.Count("inbox") == 74);
   CHECK(schema.Scalar("SELECT COUNT(*) FROM inbox WHERE event_type = 'payment.completed'") == 72);
   CHECK(record({}, true).empty());
+
+  // No repeat inside the batch, a redelivered event in the second chunk (64, 8, 1): the first
+  // chunk's rows were inserted directly and are new; the second chunk's statement fails on the
+  // known one and is done again after a look-up; the last chunk is new.
+  Batch later;
+  for (int i = 1; i <= 71; ++i) later.emplace_back("c-" + std::to_string(i), "stock.reserved");
+  later.emplace_back("b-5", "payment.completed");
+  later.emplace_back("c-72", "stock.reserved");
+  REQUIRE(later.size() == 73);
+  const auto again = record(later, true);
+  CHECK(std::count(again.begin(), again.end(), true) == 72);
+  CHECK_FALSE(again[71]);
+  CHECK(again[70]);
+  CHECK(again[72]);
+  CHECK(schema.Count("inbox") == 74 + 72);
+  CHECK(schema.Scalar("SELECT COUNT(*) FROM inbox WHERE event_type = 'stock.reserved'") == 1 + 72);
 }

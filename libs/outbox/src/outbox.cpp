@@ -2,6 +2,8 @@
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <unordered_set>
 
@@ -48,14 +50,43 @@ bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::st
 std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<std::string, std::string>>& events) {
   auto& conn = tx.Conn();
   return db::detail::Translate(&conn, [&] {
-    std::vector<std::string> ids;
-    ids.reserve(events.size());
-    for (const auto& e : events) ids.push_back(e.first);
+    const std::size_t n = events.size();
+    std::vector<bool> fresh(n);
+    auto bind_from = [&](std::size_t first) {
+      return [&events, first](::sql::PreparedStatement& st, std::size_t i, int p) {
+        st.setString(p, events[first + i].first);
+        st.setString(p + 1, events[first + i].second);
+      };
+    };
+
+    // The common case, no redelivery: plain multi-row INSERTs, one per chunk, and no look-up.
+    // A duplicate fails its statement alone (InnoDB rolls back that statement, not the
+    // transaction); the rows from that chunk on go the careful way below.
+    std::size_t at = 0;
+    std::unordered_set<std::string> ids;
+    for (const auto& e : events) ids.insert(e.first);
+    if (ids.size() == n) {
+      for (const auto k : db::ChunkSizes(n)) {
+        try {
+          db::detail::Translate(&conn, [&] {
+            db::ExecuteRows(conn, sql::kInsertInboxHead, sql::kRecordInboxRow, k, bind_from(at));
+          });
+        } catch (const db::Error& e) {
+          if (!e.IsDuplicateKey()) throw;
+          break;
+        }
+        std::fill(fresh.begin() + static_cast<std::ptrdiff_t>(at), fresh.begin() + static_cast<std::ptrdiff_t>(at + k), true);
+        at += k;
+      }
+    }
+    if (at == n) return fresh;
+
+    std::vector<std::string> rest;
+    for (std::size_t i = at; i < n; ++i) rest.push_back(events[i].first);
     std::unordered_set<std::string> seen;
-    db::QueryIn(conn, sql::kInboxExistingHead, ids, [&](::sql::ResultSet& rs) { seen.insert(rs.getString(1)); });
-    std::vector<bool> fresh(events.size());
+    db::QueryIn(conn, sql::kInboxExistingHead, rest, [&](::sql::ResultSet& rs) { seen.insert(rs.getString(1)); });
     std::vector<std::size_t> rows;
-    for (std::size_t i = 0; i < events.size(); ++i) {
+    for (std::size_t i = at; i < n; ++i) {
       fresh[i] = seen.insert(events[i].first).second;
       if (fresh[i]) rows.push_back(i);
     }

@@ -81,14 +81,18 @@ void PaymentHandler::HandleBatch(const std::vector<const messaging::Event*>& eve
                                   cause),
                      events[i]->traceparent});
     }
-    // Each changed balance once (its row is locked, so the absolute value is safe).
+    // Each changed balance once, in one statement (the rows are locked, so absolute values are safe).
+    std::vector<std::pair<std::int64_t, std::int64_t>> balances;  // user, new balance
     for (const auto& [user, account] : accounts) {
-      if (!account.changed) continue;
-      auto& st = conn.Prepare(sql::kSetBalance);
-      st.setInt64(1, account.balance);
-      st.setInt64(2, user);
-      st.executeUpdate();
+      if (account.changed) balances.emplace_back(user, account.balance);
     }
+    db::ExecuteRows(
+        conn, sql::kSetBalancesHead, sql::kSetBalancesRow, balances.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+          st.setInt64(p, balances[i].first);
+          st.setInt64(p + 1, balances[i].second);
+        },
+        sql::kSetBalancesTail, " UNION ALL ");
     db::ExecuteRows(conn, sql::kInsertPaymentsHead, sql::kInsertPaymentsRow, payments.size(),
                     [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                       const auto& pay = payments[i];

@@ -6,8 +6,10 @@ namespace saga::payment::sql {
 inline constexpr const char* kPaymentsHead = "SELECT order_id FROM payments WHERE order_id IN (";
 inline constexpr const char* kLockAccountsHead = "SELECT user_id, balance FROM accounts WHERE user_id IN (";
 inline constexpr const char* kLockAccountsTail = ") ORDER BY user_id FOR UPDATE";
-inline constexpr const char* kSetBalance =
-    "UPDATE accounts SET balance = ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ?";
+inline constexpr const char* kSetBalancesHead = "UPDATE accounts a JOIN (";
+inline constexpr const char* kSetBalancesRow = "SELECT ? AS user_id, ? AS balance";
+inline constexpr const char* kSetBalancesTail =
+    ") v ON v.user_id = a.user_id SET a.balance = v.balance, a.updated_at = UTC_TIMESTAMP(3)";
 inline constexpr const char* kInsertPaymentsHead =
     "INSERT INTO payments (order_id, payment_id, user_id, amount, status, reason, created_at) VALUES ";
 inline constexpr const char* kInsertPaymentsRow = "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";

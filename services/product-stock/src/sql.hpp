@@ -21,6 +21,10 @@ inline constexpr const char* kListProducts =
     "SELECT product_id, name, price, stock FROM products ORDER BY product_id LIMIT 1000";
 inline constexpr const char* kGetProduct =
     "SELECT product_id, name, price, stock FROM products WHERE product_id = ?";
+inline constexpr const char* kSetStocksHead = "UPDATE products p JOIN (";
+inline constexpr const char* kSetStocksRow = "SELECT ? AS product_id, ? AS stock";
+inline constexpr const char* kSetStocksTail =
+    ") v ON v.product_id = p.product_id SET p.stock = v.stock, p.updated_at = UTC_TIMESTAMP(3)";
 inline constexpr const char* kSetStock =
     "UPDATE products SET stock = ?, updated_at = UTC_TIMESTAMP(3) WHERE product_id = ?";
 inline constexpr const char* kTopProducts =

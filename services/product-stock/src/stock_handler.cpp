@@ -139,14 +139,18 @@ void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& event
       }
     }
 
-    // Each changed product once (its row is locked, so the absolute value is safe).
+    // Each changed product once, in one statement (the rows are locked, so absolute values are safe).
+    std::vector<std::pair<std::int64_t, std::int64_t>> stocks;  // product, new stock
     for (const auto& [id, p] : products) {
-      if (!p.changed) continue;
-      auto& st = conn.Prepare(sql::kSetStock);
-      st.setInt64(1, p.stock);
-      st.setInt64(2, id);
-      st.executeUpdate();
+      if (p.changed) stocks.emplace_back(id, p.stock);
     }
+    db::ExecuteRows(
+        conn, sql::kSetStocksHead, sql::kSetStocksRow, stocks.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+          st.setInt64(p, stocks[i].first);
+          st.setInt64(p + 1, stocks[i].second);
+        },
+        sql::kSetStocksTail, " UNION ALL ");
     db::ExecuteRows(conn, sql::kInsertReservationsHead, sql::kInsertReservationsRow, new_reservations.size(),
                     [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                       const auto& [order_id, item] = new_reservations[i];

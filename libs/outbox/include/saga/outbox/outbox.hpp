@@ -27,8 +27,10 @@ bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::st
 
 /// Records a batch of (event_id, event_type) in the inbox inside `tx`, in a few multi-row
 /// statements. Element i is false if event i was already there, or earlier in `events` (a
-/// redelivery: the caller must skip its effect). If another transaction records one of them
-/// meanwhile, throws a transient db::Error, so the batch is retried and then sees it.
+/// redelivery: the caller must skip its effect). Without redeliveries that is one INSERT per
+/// chunk; a duplicate key sends the rest through a look-up first. If another transaction
+/// records one of them meanwhile, throws a transient db::Error, so the batch is retried and
+/// then sees it.
 std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<std::string, std::string>>& events);
 
 namespace sql {
@@ -41,6 +43,8 @@ inline constexpr const char* kAppendHead =
     "INSERT INTO outbox (event_id, event_type, order_id, envelope, traceparent, created_at) VALUES ";
 inline constexpr const char* kAppendRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
 inline constexpr const char* kInboxExistingHead = "SELECT event_id FROM inbox WHERE event_id IN (";
+inline constexpr const char* kInsertInboxHead =
+    "INSERT INTO inbox (event_id, event_type, processed_at) VALUES ";
 inline constexpr const char* kRecordInboxHead =
     "INSERT IGNORE INTO inbox (event_id, event_type, processed_at) VALUES ";
 inline constexpr const char* kRecordInboxRow = "(?, ?, UTC_TIMESTAMP(6))";
