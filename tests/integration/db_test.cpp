@@ -3,8 +3,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include "saga/db/pool.hpp"
+#include "saga/db/rows.hpp"
 #include "support/stack.hpp"
 
 using saga::db::Error;
@@ -126,4 +128,34 @@ TEST_CASE("The pool reconnects after a MariaDB restart", "[db][restart]") {
   });
   CHECK(schema.Count("inbox") == 2);
   CHECK(pool.Ping());
+}
+
+TEST_CASE("QueryIn pads a short key list and still returns each row once", "[db]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  std::vector<std::string> all;
+  InTransaction(pool, [&](Transaction& tx) {
+    for (int i = 0; i < 100; ++i) {
+      std::string key = "k";  // (not "k" + to_string: GCC 12's -Wrestrict false positive at -O3)
+      key += std::to_string(i);
+      all.push_back(key);
+      InsertInbox(tx, all.back());
+    }
+    tx.Commit();
+  });
+  auto lookup = [&](const std::vector<std::string>& keys) {
+    std::multiset<std::string> got;
+    InTransaction(pool, [&](Transaction& tx) {
+      saga::db::QueryIn(tx.Conn(), "SELECT event_id FROM inbox WHERE event_id IN (", keys,
+                        [&](sql::ResultSet& rs) { got.insert(rs.getString(1).asStdString()); });
+      tx.Commit();
+    });
+    return got;
+  };
+  CHECK(lookup({}).empty());
+  CHECK(lookup({"k5", "k7", "missing"}) == std::multiset<std::string>{"k5", "k7"});  // padded to 4
+  const std::vector<std::string> seventy(all.begin(), all.begin() + 70);  // 64, then 6 padded to 8
+  const auto got = lookup(seventy);
+  CHECK(got.size() == 70);
+  CHECK(got == std::multiset<std::string>(seventy.begin(), seventy.end()));
 }

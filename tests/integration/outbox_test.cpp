@@ -76,7 +76,7 @@ TEST_CASE("A batch's inbox rows tell new events from redelivered ones and from r
   };
   CHECK(record({{"b-1", "order.created"}}, false) == std::vector<bool>{true});  // rolled back
   CHECK(record({{"b-1", "order.created"}, {"b-2", "stock.reserved"}}, true) == std::vector<bool>{true, true});
-  // 75 events (chunks of 64, 8, 1, 1, 1): the two known ones and a repeat inside the batch are not new.
+  // 75 events (chunks of 64, 8, 2, 1): the two known ones and a repeat inside the batch are not new.
   Batch big{{"b-2", "stock.reserved"}};
   for (int i = 3; i <= 74; ++i) big.emplace_back("b-" + std::to_string(i), "payment.completed");
   big.emplace_back("b-1", "order.created");

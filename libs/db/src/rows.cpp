@@ -4,8 +4,12 @@ namespace saga::db {
 
 std::vector<std::size_t> ChunkSizes(std::size_t n) {
   std::vector<std::size_t> out;
-  for (const std::size_t size : {std::size_t{64}, std::size_t{8}, std::size_t{1}}) {
-    for (; n >= size; n -= size) out.push_back(size);
+  for (; n >= kMaxChunk; n -= kMaxChunk) out.push_back(kMaxChunk);
+  for (std::size_t size = kMaxChunk / 2; size >= 1; size /= 2) {
+    if (n >= size) {
+      out.push_back(size);
+      n -= size;
+    }
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,9 +17,13 @@
 
 namespace saga::db {
 
+inline constexpr std::size_t kMaxChunk = 64;
+
 /// Multi-row statements (INSERT ... VALUES (..), (..); WHERE id IN (?, ?, ..)) over `n` rows run
-/// in chunks of 64, then 8, then 1 rows, so a connection prepares at most three statements per
-/// SQL shape however the batch sizes vary. Returns the chunk sizes, largest first; they sum to n.
+/// in chunks of 64 rows, then one chunk each of the powers of two that make up the rest (75 = 64
+/// + 8 + 2 + 1), so a connection prepares at most seven statements per SQL shape however the
+/// batch sizes vary, and a batch of n < 64 rows takes as many statements as n has bits set.
+/// Returns the chunk sizes, largest first; they sum to n.
 std::vector<std::size_t> ChunkSizes(std::size_t n);
 
 /// `head` + `k` copies of `row` joined by `separator` + `tail`, e.g.
@@ -43,19 +48,23 @@ std::uint64_t ExecuteRows(Connection& conn, std::string_view head, std::string_v
   return affected;
 }
 
-/// Runs `head` + "?, ?, .." + `tail` (a WHERE ... IN (...) query) over `keys` in chunks, calling
-/// `on_row(result_set)` for each row of each chunk's result.
+/// Runs `head` + "?, ?, .." + `tail` (a WHERE ... IN (...) query) over `keys`, calling
+/// `on_row(result_set)` for each row of each chunk's result. Chunks hold up to 64 keys; a shorter
+/// one is padded to the next power of two by repeating its last key (harmless in an IN list), so
+/// up to 64 keys take one statement and a connection prepares at most seven per SQL shape.
 template <typename Key, typename OnRow>
 void QueryIn(Connection& conn, std::string_view head, const std::vector<Key>& keys, OnRow&& on_row,
              std::string_view tail = ")") {
-  std::size_t at = 0;
-  for (const auto k : ChunkSizes(keys.size())) {
-    auto& st = conn.Prepare(RepeatRows(head, "?", k, tail));
-    for (std::size_t i = 0; i < k; ++i) {
+  for (std::size_t at = 0; at < keys.size();) {
+    const auto k = std::min(kMaxChunk, keys.size() - at);
+    const auto padded = std::bit_ceil(k);
+    auto& st = conn.Prepare(RepeatRows(head, "?", padded, tail));
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto& key = keys[at + std::min(i, k - 1)];
       if constexpr (std::is_integral_v<Key>) {
-        st.setInt64(static_cast<int>(i + 1), static_cast<std::int64_t>(keys[at + i]));
+        st.setInt64(static_cast<int>(i + 1), static_cast<std::int64_t>(key));
       } else {
-        st.setString(static_cast<int>(i + 1), keys[at + i]);
+        st.setString(static_cast<int>(i + 1), key);
       }
     }
     std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
