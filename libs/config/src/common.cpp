@@ -10,7 +10,7 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
   c.http.bind = env.String("HTTP_BIND", "0.0.0.0");
   c.http.port = static_cast<int>(env.Int("HTTP_PORT", d.http_port, 0, 65535));
   c.http.io_threads = static_cast<int>(env.Int("HTTP_IO_THREADS", 1, 1, 64));
-  c.http.worker_threads = static_cast<int>(env.Int("HTTP_WORKER_THREADS", 8, 1, 256));
+  c.http.worker_threads = static_cast<int>(env.Int("HTTP_WORKER_THREADS", d.http_worker_threads, 1, 256));
 
   c.db.host = env.String("DB_HOST", "127.0.0.1");
   c.db.port = static_cast<int>(env.Int("DB_PORT", 3307, 1, 65535));

@@ -37,6 +37,7 @@ struct ServiceDefaults {
   std::string db_user;
   std::string db_password;
   std::string db_name;
+  int http_worker_threads = 8;  // HTTP_WORKER_THREADS unless set
 };
 
 /// Settings every service reads: HTTP_*, DB_*, KAFKA_*, ADMIN_TOKEN, LOG_LEVEL.
