@@ -154,8 +154,13 @@ TEST_CASE("QueryIn pads a short key list and still returns each row once", "[db]
   };
   CHECK(lookup({}).empty());
   CHECK(lookup({"k5", "k7", "missing"}) == std::multiset<std::string>{"k5", "k7"});  // padded to 4
-  const std::vector<std::string> seventy(all.begin(), all.begin() + 70);  // 64, then 6 padded to 8
+  const std::vector<std::string> seventy(all.begin(), all.begin() + 70);  // padded to 128
   const auto got = lookup(seventy);
   CHECK(got.size() == 70);
   CHECK(got == std::multiset<std::string>(seventy.begin(), seventy.end()));
+  std::vector<std::string> many;  // 300 keys, 100 of them known: 256, then 44 padded to 64
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& k : all) many.push_back(round == 0 ? k : k + "-" + std::to_string(round));
+  }
+  CHECK(lookup(many) == std::multiset<std::string>(all.begin(), all.end()));
 }

@@ -1,5 +1,7 @@
 #include "saga/messaging/processor.hpp"
 
+#include <chrono>
+
 #include "saga/contracts/trace.hpp"
 #include "saga/log/log.hpp"
 #include "saga/outbox/outbox.hpp"
@@ -21,7 +23,17 @@ EventProcessor::EventProcessor(std::string service, db::Pool& pool, kafka::Produ
       events_(prometheus::BuildCounter()
                   .Name("consumer_events_total")
                   .Help("Consumed events by topic and result: applied, duplicate or dlq")
-                  .Register(registry.Raw())) {}
+                  .Register(registry.Raw())),
+      batch_events_(prometheus::BuildHistogram()
+                        .Name("consumer_batch_messages")
+                        .Help("Messages per consumed batch (one transaction per batch)")
+                        .Register(registry.Raw())
+                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 500})),
+      batch_seconds_(prometheus::BuildHistogram()
+                         .Name("consumer_batch_seconds")
+                         .Help("Time to apply a consumed batch: its transaction and any DLQ sends")
+                         .Register(registry.Raw())
+                         .Add({}, metrics::LatencyBuckets())) {}
 
 std::vector<bool> EventProcessor::Apply(const std::vector<Event>& events) {
   std::vector<std::pair<std::string, std::string>> ids;
@@ -47,6 +59,7 @@ void EventProcessor::Count(const kafka::InMessage& m, bool fresh) {
 }
 
 void EventProcessor::ProcessBatch(const std::vector<kafka::InMessage>& batch) {
+  const auto started = std::chrono::steady_clock::now();
   std::vector<const kafka::InMessage*> sources;  // sources[i] carried events[i]
   std::vector<Event> events;
   std::vector<Rejected> rejected;
@@ -79,6 +92,8 @@ void EventProcessor::ProcessBatch(const std::vector<kafka::InMessage>& batch) {
     }
   }
   SendToDlq(rejected);
+  batch_events_.Observe(static_cast<double>(batch.size()));
+  batch_seconds_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 void EventProcessor::SendToDlq(const std::vector<Rejected>& rejected) {

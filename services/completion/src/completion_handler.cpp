@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "saga/completion/saga_rules.hpp"
 #include "saga/contracts/saga_events.hpp"
@@ -194,6 +196,8 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     };
     std::vector<Finish> finishes;
     std::vector<outbox::Pending> out;
+    std::unordered_map<std::string_view, const messaging::Event*> by_event_id;  // the final event's cause
+    for (const auto* e : events) by_event_id[e->envelope.event_id] = e;
     final_steps.reserve(open.size());
     for (const auto& order_id : open) {
       const auto* id = &order_id;
@@ -211,10 +215,8 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
       finishes.push_back({*id, outcome.status, outcome.reason, finished, duration_ms});
       finished_.push_back({outcome.status, outcome.reason.value_or("none"),
                            static_cast<double>(duration_ms) / 1000.0});
-      const auto* trace = events[0];
-      for (const auto* e : events) {
-        if (e->envelope.event_id == cause) trace = e;
-      }
+      const auto traced = by_event_id.find(cause);
+      const auto* trace = traced == by_event_id.end() ? events[0] : traced->second;
       update.steps.push_back(step_json(final_event, outcome.reason));
       final_steps.push_back({*id, final_event.event_id, final_event.event_type, outcome.reason, finished});
       out.push_back({final_event, trace->traceparent});

@@ -17,12 +17,12 @@
 
 namespace saga::db {
 
-inline constexpr std::size_t kMaxChunk = 64;
+inline constexpr std::size_t kMaxChunk = 256;
 
 /// Multi-row statements (INSERT ... VALUES (..), (..); WHERE id IN (?, ?, ..)) over `n` rows run
-/// in chunks of 64 rows, then one chunk each of the powers of two that make up the rest (75 = 64
-/// + 8 + 2 + 1), so a connection prepares at most seven statements per SQL shape however the
-/// batch sizes vary, and a batch of n < 64 rows takes as many statements as n has bits set.
+/// in chunks of 256 rows, then one chunk each of the powers of two that make up the rest (75 = 64
+/// + 8 + 2 + 1), so a connection prepares at most nine statements per SQL shape however the
+/// batch sizes vary, and a batch of n < 256 rows takes as many statements as n has bits set.
 /// Returns the chunk sizes, largest first; they sum to n.
 std::vector<std::size_t> ChunkSizes(std::size_t n);
 
@@ -49,9 +49,9 @@ std::uint64_t ExecuteRows(Connection& conn, std::string_view head, std::string_v
 }
 
 /// Runs `head` + "?, ?, .." + `tail` (a WHERE ... IN (...) query) over `keys`, calling
-/// `on_row(result_set)` for each row of each chunk's result. Chunks hold up to 64 keys; a shorter
+/// `on_row(result_set)` for each row of each chunk's result. Chunks hold up to 256 keys; a shorter
 /// one is padded to the next power of two by repeating its last key (harmless in an IN list), so
-/// up to 64 keys take one statement and a connection prepares at most seven per SQL shape.
+/// up to 256 keys take one statement and a connection prepares at most nine per SQL shape.
 template <typename Key, typename OnRow>
 void QueryIn(Connection& conn, std::string_view head, const std::vector<Key>& keys, OnRow&& on_row,
              std::string_view tail = ")") {

@@ -62,6 +62,8 @@ class EventProcessor {
   kafka::Producer& dlq_;
   EventHandler& handler_;
   prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Histogram& batch_events_;   // messages per batch
+  prometheus::Histogram& batch_seconds_;  // time to apply a batch (its transaction and DLQ sends)
 };
 
 /// A consumer thread feeding an EventProcessor; offsets are committed after each batch applied.
