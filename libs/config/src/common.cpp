@@ -23,6 +23,7 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
   c.kafka.bootstrap = env.String("KAFKA_BOOTSTRAP", "127.0.0.1:9092");
   c.kafka.partitions = static_cast<int>(env.Int("KAFKA_PARTITIONS", 12, 1, 1024));
   c.kafka.linger_ms = static_cast<int>(env.Int("KAFKA_LINGER_MS", 2, 0, 1000));
+  c.kafka.consumer_threads = static_cast<int>(env.Int("CONSUMER_THREADS", d.consumer_threads, 1, 64));
 
   c.admin_token = env.String("ADMIN_TOKEN", "");
   c.log_level = env.String("LOG_LEVEL", "info");

@@ -1,6 +1,7 @@
 #include "saga/runtime/service.hpp"
 
 #include <map>
+#include <mutex>
 
 #include "saga/http/server.hpp"
 #include "saga/log/log.hpp"
@@ -24,8 +25,6 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
   server->Start();
   stops.Push("http server", [server] { server->Stop(); });
 
-  auto processor = std::make_shared<messaging::EventProcessor>(cfg.service, *pool, *producer,
-                                                               *handler, *registry);
   auto consumer_options = ConsumerOptions(cfg, cfg.service, topics);
   auto& lag =
       prometheus::BuildGauge()
@@ -34,19 +33,45 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
           .Register(registry->Raw());
   std::map<std::string, prometheus::Gauge*> lag_by_topic;
   for (const auto& t : topics) lag_by_topic[t] = &lag.Add({{"topic", t}});
-  consumer_options.on_lag = [lag_by_topic](const std::vector<kafka::PartitionLag>& parts) {
-    std::map<std::string, double> sums;
-    for (const auto& p : parts) sums[p.topic] += static_cast<double>(p.lag);
-    // A topic with no assigned partition (another member has them) reports 0 here.
-    for (const auto& [topic, gauge] : lag_by_topic) {
-      const auto it = sums.find(topic);
-      gauge->Set(it == sums.end() ? 0.0 : it->second);
-    }
+  // Members of one process each report their own partitions; the gauge shows their sum.
+  struct MemberLags {
+    std::mutex mu;
+    std::vector<std::map<std::string, double>> by_member;
   };
-  auto loop = std::make_shared<messaging::ConsumerLoop>(consumer_options, *processor);
-  loop->Start();
-  stops.Push("consumer", [loop, processor, handler] { loop->Stop(); });
-  log::Info("service started", {{"port", server->Port()}, {"topics", topics}, {"db", cfg.db.name}});
+  auto lags = std::make_shared<MemberLags>();
+  lags->by_member.resize(static_cast<std::size_t>(cfg.kafka.consumer_threads));
+
+  // Each member (thread) has its own consumer, handler and processor; the group spreads the
+  // partitions over them, and an order's events share a partition number on every topic.
+  for (int member = 0; member < cfg.kafka.consumer_threads; ++member) {
+    auto member_handler = member == 0 ? handler : make_handler(*registry);
+    auto processor = std::make_shared<messaging::EventProcessor>(cfg.service, *pool, *producer,
+                                                                 *member_handler, *registry);
+    auto options = consumer_options;
+    options.on_lag = [lag_by_topic, lags, member](const std::vector<kafka::PartitionLag>& parts) {
+      std::map<std::string, double> sums;
+      for (const auto& p : parts) sums[p.topic] += static_cast<double>(p.lag);
+      std::lock_guard lock(lags->mu);
+      lags->by_member[static_cast<std::size_t>(member)] = std::move(sums);
+      // A topic with no assigned partition (another member or process has them) counts 0.
+      for (const auto& [topic, gauge] : lag_by_topic) {
+        double total = 0;
+        for (const auto& m : lags->by_member) {
+          const auto it = m.find(topic);
+          if (it != m.end()) total += it->second;
+        }
+        gauge->Set(total);
+      }
+    };
+    auto loop = std::make_shared<messaging::ConsumerLoop>(options, *processor);
+    loop->Start();
+    stops.Push("consumer " + std::to_string(member),
+               [loop, processor, member_handler] { loop->Stop(); });
+  }
+  log::Info("service started", {{"port", server->Port()},
+                                 {"topics", topics},
+                                 {"db", cfg.db.name},
+                                 {"consumerThreads", cfg.kafka.consumer_threads}});
 }
 
 }  // namespace saga::runtime

@@ -21,6 +21,7 @@ struct KafkaConfig {
   std::string bootstrap;
   int partitions = 12;
   int linger_ms = 2;
+  int consumer_threads = 1;  // consumer-group members in this process, each with its own partitions
 };
 
 struct HttpConfig {
@@ -38,6 +39,7 @@ struct ServiceDefaults {
   std::string db_password;
   std::string db_name;
   int http_worker_threads = 8;  // HTTP_WORKER_THREADS unless set
+  int consumer_threads = 1;     // CONSUMER_THREADS unless set
 };
 
 /// Settings every service reads: HTTP_*, DB_*, KAFKA_*, ADMIN_TOKEN, LOG_LEVEL.
