@@ -51,6 +51,11 @@ std::size_t OrderWriter::Queued() {
   return queue_.size();
 }
 
+int OrderWriter::Writing() {
+  std::lock_guard lock(mu_);
+  return in_flight_;
+}
+
 std::size_t OrderWriter::Transactions() {
   std::lock_guard lock(mu_);
   return transactions_;

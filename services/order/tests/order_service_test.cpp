@@ -204,7 +204,7 @@ TEST_CASE("OrderWriter writes the orders that queue behind a running batch in on
   std::vector<PlaceOrderResult> results(later.size() + 1);
   std::vector<std::thread> threads;
   threads.emplace_back([&] { results[0] = writer.Place(first); });
-  WaitUntil([&] { return writer.Queued() == 0; });  // the first batch is running
+  WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
   for (std::size_t i = 0; i < later.size(); ++i) {
     threads.emplace_back([&, i] { results[i + 1] = writer.Place(later[i]); });
   }
@@ -222,7 +222,7 @@ TEST_CASE("OrderWriter writes the orders that queue behind a running batch in on
   CHECK(ids.size() == 10);
 }
 
-TEST_CASE("OrderWriter: an order the database refuses fails alone, the rest of its batch is written",
+TEST_CASE("OrderWriter: an order the database refuses fails alone and the rest of its batch is written",
           "[order][batch]") {
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
@@ -244,7 +244,7 @@ TEST_CASE("OrderWriter: an order the database refuses fails alone, the rest of i
   };
   std::vector<std::thread> threads;
   threads.emplace_back([&] { place(first, outcome[0]); });
-  WaitUntil([&] { return writer.Queued() == 0; });
+  WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
   for (std::size_t i = 0; i < later.size(); ++i) {
     threads.emplace_back([&, i] { place(later[i], outcome[i + 1]); });
   }
@@ -267,7 +267,7 @@ TEST_CASE("OrderWriter with two batches in flight: a stalled batch does not hold
   KeyBlocker blocker(schema.Db(), "first");
   const auto first = Keyed("first");
   std::thread stalled([&] { writer.Place(first); });
-  WaitUntil([&] { return writer.Queued() == 0; });
+  WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
   for (int i = 0; i < 5; ++i) writer.Place(Keyed("next-" + std::to_string(i)));
   CHECK(schema.Count("orders") == 5);  // written while the first batch still waits
   blocker.Release();

@@ -25,8 +25,10 @@ class OrderWriter {
   /// Blocks until `order` is committed (or failed). Throws IdempotencyConflict or db::Error.
   PlaceOrderResult Place(const NewOrder& order);
 
-  /// Orders waiting for a batch, and transactions written so far (for tests and metrics).
+  /// Orders waiting for a batch, batches being written, and transactions written so far (for
+  /// tests and metrics).
   std::size_t Queued();
+  int Writing();
   std::size_t Transactions();
 
  private:
