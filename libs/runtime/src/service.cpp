@@ -13,7 +13,6 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
                           const HandlerFactory& make_handler, std::vector<std::string> topics,
                           const RouterFactory& routes) {
   auto registry = std::make_shared<metrics::Registry>();
-  auto handler = make_handler(*registry);
   auto pool = std::make_shared<db::Pool>(DbOptions(cfg));
   auto producer = std::make_shared<kafka::Producer>(ProducerOptions(cfg, cfg.service + "-dlq"));
   stops.Push("database pool, producer, metrics", [pool, producer, registry] {});
@@ -44,7 +43,7 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
   // Each member (thread) has its own consumer, handler and processor; the group spreads the
   // partitions over them, and an order's events share a partition number on every topic.
   for (int member = 0; member < cfg.kafka.consumer_threads; ++member) {
-    auto member_handler = member == 0 ? handler : make_handler(*registry);
+    auto member_handler = make_handler(*registry);
     auto processor = std::make_shared<messaging::EventProcessor>(cfg.service, *pool, *producer,
                                                                  *member_handler, *registry);
     auto options = consumer_options;

@@ -127,6 +127,23 @@ void WaitUntil(const std::function<bool()>& done) {
   REQUIRE(done());
 }
 
+// Places `first`, whose key `blocker` holds, so its batch waits; queues every order of `later`
+// behind it, each from its own thread; then releases the key and waits for all. place(order, i)
+// places one order, i = 0 for `first` and i + 1 for later[i].
+void PlaceBehindStalledBatch(OrderWriter& writer, KeyBlocker& blocker, const NewOrder& first,
+                             const std::vector<NewOrder>& later,
+                             const std::function<void(const NewOrder&, std::size_t)>& place) {
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { place(first, 0); });
+  WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
+  for (std::size_t i = 0; i < later.size(); ++i) {
+    threads.emplace_back([&, i] { place(later[i], i + 1); });
+  }
+  WaitUntil([&] { return writer.Queued() == later.size(); });
+  blocker.Release();
+  for (auto& t : threads) t.join();
+}
+
 }  // namespace
 
 TEST_CASE("PlaceOrders writes a batch: new orders, a replay and a conflict each get their outcome",
@@ -181,10 +198,13 @@ TEST_CASE("PlaceOrders refuses one Idempotency-Key twice in a batch and writes n
   Pool pool(schema.Db());
   const auto a = Keyed("dup");
   const auto b = Keyed("dup");
+  const auto c = Keyed("other");
   auto lease = pool.Acquire();
   saga::db::Transaction tx(*lease);
-  CHECK_THROWS_AS(PlaceOrders(tx, {&a, &b}), std::invalid_argument);
+  CHECK_THROWS_AS(PlaceOrders(tx, {&c, &a, &b}), std::invalid_argument);
+  tx.Commit();  // what was written before the refusal would now be visible
   CHECK(schema.Count("idempotency_keys") == 0);
+  CHECK(schema.Count("orders") == 0);
 }
 
 TEST_CASE("OrderWriter writes the orders that queue behind a running batch in one transaction",
@@ -202,15 +222,8 @@ TEST_CASE("OrderWriter writes the orders that queue behind a running batch in on
   later.push_back(Keyed("dup"));
   later.push_back(Keyed("dup"));
   std::vector<PlaceOrderResult> results(later.size() + 1);
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { results[0] = writer.Place(first); });
-  WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
-  for (std::size_t i = 0; i < later.size(); ++i) {
-    threads.emplace_back([&, i] { results[i + 1] = writer.Place(later[i]); });
-  }
-  WaitUntil([&] { return writer.Queued() == later.size(); });
-  blocker.Release();
-  for (auto& t : threads) t.join();
+  PlaceBehindStalledBatch(writer, blocker, first, later,
+                          [&](const NewOrder& order, std::size_t i) { results[i] = writer.Place(order); });
 
   CHECK(writer.Transactions() == 3);  // the first; eight new keys and "dup"; "dup" again
   CHECK(schema.Count("orders") == 10);
@@ -235,22 +248,13 @@ TEST_CASE("OrderWriter: an order the database refuses fails alone and the rest o
   later.push_back(Keyed("bad"));
   later.back().cmd.coupon_id = std::string(65, 'c');  // longer than the column: refused
   std::vector<std::string> outcome(later.size() + 1);
-  auto place = [&](const NewOrder& order, std::string& out) {
+  PlaceBehindStalledBatch(writer, blocker, first, later, [&](const NewOrder& order, std::size_t i) {
     try {
-      out = writer.Place(order).order_id;
+      outcome[i] = writer.Place(order).order_id;
     } catch (const saga::db::Error&) {
-      out = "error";
+      outcome[i] = "error";
     }
-  };
-  std::vector<std::thread> threads;
-  threads.emplace_back([&] { place(first, outcome[0]); });
-  WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
-  for (std::size_t i = 0; i < later.size(); ++i) {
-    threads.emplace_back([&, i] { place(later[i], outcome[i + 1]); });
-  }
-  WaitUntil([&] { return writer.Queued() == later.size(); });
-  blocker.Release();
-  for (auto& t : threads) t.join();
+  });
 
   CHECK(outcome.back() == "error");
   for (std::size_t i = 0; i + 1 < outcome.size(); ++i) CHECK(outcome[i].size() == 36);
