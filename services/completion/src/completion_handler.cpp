@@ -173,13 +173,24 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
       sagas.at(x.env->order_id).last_update = pending_.size() - 1;
     }
 
-    // Sagas already final only gain a late step; the others are decided on all their steps.
-    std::vector<std::string> open;
-    for (const auto& [id, saga] : sagas) {
-      if (saga.status == "PENDING") open.push_back(id);
-    }
+    // Sagas already final only gain a late step. An open saga is decided on this batch's steps,
+    // unless they hold half of a payment.failed + stock.released pair: only then are all its
+    // stored steps read (which include this batch's, inserted above).
     std::map<std::string, std::vector<Step>> steps;
-    db::QueryIn(conn, sql::kSelectStepTypesHead, open, [&](::sql::ResultSet& rs) {
+    for (const auto& x : in) {
+      if (sagas.at(x.env->order_id).status == "PENDING") {
+        steps[x.env->order_id].push_back({x.env->event_type, x.reason});
+      }
+    }
+    std::vector<std::string> open, history;
+    for (auto& [id, batch] : steps) {
+      open.push_back(id);
+      if (NeedsHistory(batch)) {
+        history.push_back(id);
+        batch.clear();
+      }
+    }
+    db::QueryIn(conn, sql::kSelectStepTypesHead, history, [&](::sql::ResultSet& rs) {
       steps[rs.getString(1).asStdString()].push_back({rs.getString(2).asStdString(), db::OptionalString(rs, 3)});
     });
     struct FinalStep {

@@ -22,6 +22,13 @@ Outcome Decide(const std::vector<Step>& steps) {
   return {"PENDING", std::nullopt};
 }
 
+bool NeedsHistory(const std::vector<Step>& batch) {
+  if (Decide(batch).Final()) return false;
+  return std::any_of(batch.begin(), batch.end(), [](const Step& s) {
+    return s.event_type == contracts::topics::kPaymentFailed || s.event_type == contracts::topics::kStockReleased;
+  });
+}
+
 std::string ToDbTime(const std::string& iso) {
   // yyyy-mm-ddThh:mm:ss.mmmZ
   static const std::string kShape = "dddd-dd-ddTdd:dd:dd.dddZ";

@@ -61,3 +61,21 @@ TEST_CASE("A paid saga completes once in one batch", "[completion]") {
   CHECK(Status(h, order) == "COMPLETED/-");
   CHECK(h.Emitted(topics::kOrderCompleted).size() == 1);
 }
+
+TEST_CASE("One batch decides each saga with its stored steps where they matter", "[completion]") {
+  Harness h("completion_db");
+  const auto failed = CompensatedSaga("c-4");  // stock.released stored first, payment.failed later
+  const auto waiting = CompensatedSaga("c-5");  // payment.failed stored, stock.reserved later
+  h.Deliver({failed[3], waiting[2]});
+  CHECK(Status(h, "c-4") == "PENDING/-");
+  CHECK(Status(h, "c-5") == "PENDING/-");
+  const auto paid = Envelope::New(topics::kPaymentCompleted, "c-6", PaymentCompleted{UserId(1), 2000, NewUuid()});
+  h.Deliver({failed[2], waiting[1], paid, failed[0]});
+  CHECK(Status(h, "c-4") == "CANCELLED/INSUFFICIENT_BALANCE");
+  CHECK(Status(h, "c-5") == "PENDING/-");
+  CHECK(Status(h, "c-6") == "COMPLETED/-");
+  CHECK(h.Emitted(topics::kOrderCancelled).size() == 1);
+  CHECK(h.Emitted(topics::kOrderCompleted).size() == 1);
+  h.Deliver({waiting[3]});
+  CHECK(Status(h, "c-5") == "CANCELLED/INSUFFICIENT_BALANCE");
+}

@@ -81,3 +81,46 @@ TEST_CASE("DATETIME texts become milliseconds since 1970 for saga durations", "[
     CHECK_THROWS_AS(DbTimeMillis(bad), saga::contracts::ContractError);
   }
 }
+
+TEST_CASE("An open saga is decided on one batch alone unless the batch holds half of the failure pair",
+          "[completion]") {
+  // Every stored set that leaves a saga PENDING, every batch: where NeedsHistory says the stored
+  // steps are not needed, they must not change the outcome.
+  const std::vector<Step> kinds{{"order.created", {}},
+                                {"stock.reserved", {}},
+                                {"stock.rejected", "OUT_OF_STOCK"},
+                                {"payment.completed", {}},
+                                {"payment.failed", "UNKNOWN_USER"},
+                                {"stock.released", {}}};
+  const auto subset = [&](unsigned mask) {
+    std::vector<Step> s;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      if ((mask & (1U << i)) != 0) s.push_back(kinds[i]);
+    }
+    return s;
+  };
+  int decided_alone = 0, needing_history = 0;
+  for (unsigned stored = 0; stored < (1U << kinds.size()); ++stored) {
+    const auto s = subset(stored);
+    if (Decide(s).Final()) continue;
+    for (unsigned batch = 1; batch < (1U << kinds.size()); ++batch) {
+      const auto b = subset(batch);
+      auto all = s;
+      all.insert(all.end(), b.begin(), b.end());
+      if (NeedsHistory(b)) {
+        ++needing_history;
+        continue;
+      }
+      ++decided_alone;
+      const auto alone = Decide(b), whole = Decide(all);
+      CHECK(alone.status == whole.status);
+      CHECK(alone.reason == whole.reason);
+    }
+  }
+  CHECK(decided_alone > 0);
+  CHECK(needing_history > 0);
+  CHECK(NeedsHistory({{"payment.failed", "UNKNOWN_USER"}}));
+  CHECK(NeedsHistory({{"stock.released", {}}, {"order.created", {}}}));
+  CHECK_FALSE(NeedsHistory({{"payment.failed", "UNKNOWN_USER"}, {"stock.released", {}}}));
+  CHECK_FALSE(NeedsHistory({{"order.created", {}}, {"stock.reserved", {}}}));
+}

@@ -24,6 +24,12 @@ struct Outcome {
 /// the saga); anything else -> PENDING.
 Outcome Decide(const std::vector<Step>& steps);
 
+/// Whether a still-PENDING saga needs its stored steps to be decided on the events of one batch.
+/// Only payment.failed and stock.released make a saga final in pairs; every other event either
+/// decides it alone (payment.completed, stock.rejected) or cannot change it. So for any stored
+/// set S with Decide(S) PENDING, Decide(S + batch) == Decide(batch) unless this returns true.
+bool NeedsHistory(const std::vector<Step>& batch);
+
 /// "2026-11-21T12:00:00.123Z" -> "2026-11-21 12:00:00.123" (MySQL DATETIME(3)); throws
 /// contracts::ContractError if the text is not in that form. db::IsoFromDateTime reverses it.
 std::string ToDbTime(const std::string& iso);
