@@ -164,3 +164,20 @@ TEST_CASE("QueryIn pads a short key list and still returns each row once", "[db]
   }
   CHECK(lookup(many) == std::multiset<std::string>(all.begin(), all.end()));
 }
+
+TEST_CASE("An autocommit connection's statements stand alone and a pool's wait for Commit", "[db]") {
+  saga::test::ScratchSchema schema;
+  auto options = schema.Db();
+  {
+    saga::db::Connection plain(options);
+    plain.Execute("INSERT INTO inbox (event_id, event_type, processed_at) VALUES ('held', 't', UTC_TIMESTAMP(6))");
+    CHECK(schema.Count("inbox") == 0);  // not committed: another session does not see it
+  }  // closed without Commit: rolled back
+  CHECK(schema.Count("inbox") == 0);
+  options.autocommit = true;
+  saga::db::Connection autocommit(options);
+  autocommit.Execute("INSERT INTO inbox (event_id, event_type, processed_at) VALUES ('alone', 't', UTC_TIMESTAMP(6))");
+  CHECK(schema.Count("inbox") == 1);
+  CHECK(autocommit.Execute("DELETE FROM inbox WHERE event_id = 'alone'") == 1);
+  CHECK(schema.Count("inbox") == 0);
+}

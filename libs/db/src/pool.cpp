@@ -61,7 +61,7 @@ Connection::Connection(const Options& o) {
     std::unique_ptr<sql::Statement> st(conn_->createStatement());
     st->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     st->execute("SET time_zone = '+00:00'");
-    conn_->setAutoCommit(false);
+    conn_->setAutoCommit(o.autocommit);
   });
 }
 

@@ -30,9 +30,14 @@ struct Options {
   std::chrono::seconds connect_timeout{5};
   std::chrono::seconds read_timeout{60};
   std::chrono::milliseconds acquire_timeout{5000};
+  /// Each statement is its own transaction (no Commit() needed). Off for pools: business changes
+  /// and their outbox rows commit together. The relay turns it on: each of its statements stands
+  /// alone, and a separate COMMIT would be one more round trip per statement.
+  bool autocommit = false;
 };
 
-/// One server session: autocommit off, READ COMMITTED, UTC, prepared statements cached by text.
+/// One server session: autocommit off (unless Options::autocommit), READ COMMITTED, UTC,
+/// prepared statements cached by text.
 /// Use it inside a Transaction (or InTransaction), never across threads at once.
 class Connection {
  public:
