@@ -75,6 +75,7 @@ Consumer::Consumer(const ConsumerOptions& o) : impl_(std::make_unique<Impl>()) {
       {"enable.auto.offset.store", "false"},
       {"auto.offset.reset", "earliest"},
       {"fetch.wait.max.ms", "10"},
+      {"socket.nagle.disable", "true"},
       // A member that leaves is only rebalanced out after its session timeout on the
       // development broker; 6 s (real Kafka's default minimum) keeps restarts quick.
       {"session.timeout.ms", "6000"},

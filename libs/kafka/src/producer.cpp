@@ -42,6 +42,7 @@ Producer::Producer(const ProducerOptions& o) : impl_(std::make_unique<Impl>()) {
       {"linger.ms", std::to_string(o.linger_ms)},
       {"message.timeout.ms", std::to_string(o.message_timeout_ms)},
       {"compression.type", "none"},
+      {"socket.nagle.disable", "true"},
       {"log_level", "4"},
   };
   for (const auto& [k, v] : o.extra) props[k] = v;
