@@ -181,8 +181,11 @@ void RelayWorker::Run(const std::atomic<bool>& stop) {
     try {
       if (!TryLead()) {
         sleep = options_.lock_retry;
-      } else if (PublishOnce() > 0) {
+      } else if (const auto published = PublishOnce(); published > 0) {
         idle = milliseconds{1};
+        // A partial batch means the outbox is drained: let rows gather for a moment rather than
+        // run back-to-back passes of a few rows, each a SELECT, a produce and a DELETE.
+        if (published < options_.batch_size) sleep = options_.busy_pause;
       } else {
         sleep = idle;
         idle = std::min(idle * 2, options_.idle_max);

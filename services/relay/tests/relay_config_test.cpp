@@ -13,6 +13,8 @@ TEST_CASE("Relay config defaults to every saga schema", "[relay]") {
   CHECK(c.common.http.port == 8084);
   CHECK(c.common.db.user == "relay");
   CHECK_FALSE(c.crash_after_publish);
+  CHECK(c.busy_pause_ms == 5);
+  CHECK(RelayConfig::Load(Env(Vars{{"RELAY_BUSY_PAUSE_MS", "0"}})).busy_pause_ms == 0);
 }
 
 TEST_CASE("Relay config rejects bad values naming the variable", "[relay]") {
@@ -20,6 +22,8 @@ TEST_CASE("Relay config rejects bad values naming the variable", "[relay]") {
                     Catch::Contains("RELAY_SCHEMAS"));
   CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_SCHEMAS", " , "}})), Catch::Contains("RELAY_SCHEMAS"));
   CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_BATCH_SIZE", "0"}})), Catch::Contains("RELAY_BATCH_SIZE"));
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_BUSY_PAUSE_MS", "-1"}})),
+                    Catch::Contains("RELAY_BUSY_PAUSE_MS"));
   CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_FAILPOINT", "sometimes"}})),
                     Catch::Contains("RELAY_FAILPOINT"));
   CHECK(RelayConfig::Load(Env(Vars{{"RELAY_FAILPOINT", "after_publish"}})).crash_after_publish);
