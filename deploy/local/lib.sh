@@ -95,6 +95,24 @@ saga_wait_http() {
   return 1
 }
 
+# Waits until every consumer-group member of the consumer services holds partitions (metric
+# consumer_assigned_partitions > 0 for each member), so that the first order after start does not
+# wait for the groups to form. Returns 1 after `secs` seconds.
+saga_wait_consumers() {
+  local secs=$1 i name ready
+  for i in $(seq 1 $((secs * 10))); do
+    ready=1
+    for name in order product-stock payment completion; do
+      curl -fsS --max-time 1 "http://127.0.0.1:$(saga_service_port "$name")/metrics" 2>/dev/null \
+        | awk '/^consumer_assigned_partitions\{/ { n++; if ($2 + 0 <= 0) bad = 1 } END { exit !(n > 0 && !bad) }' \
+        || { ready=0; break; }
+    done
+    [ $ready -eq 1 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 saga_mysql_admin() {
   mariadb --no-defaults --socket="$SAGA_RUN_DIR/mysql/mysqld.sock" -uroot "$@"
 }

@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -183,4 +185,38 @@ TEST_CASE("Consumer lag reports what the group has not committed, per partition"
     if (last == 0) break;
   }
   CHECK(last == 0);
+}
+
+TEST_CASE("Each member reports the partitions it holds after every rebalance", "[kafka][rebalance]") {
+  const auto topic = UniqueName("it.assign");
+  Producer producer({.bootstrap = Bootstrap()});
+  for (const auto& r : producer.SendAndWait(Messages(topic, 20))) REQUIRE(r.ok);
+  const auto group = UniqueName("group");
+  std::atomic<std::size_t> held_a{0}, held_b{0};
+  std::atomic<int> reports_a{0};
+  auto options_a = Options(topic, group);
+  options_a.on_assigned = [&](std::size_t n) {
+    held_a = n;
+    ++reports_a;
+  };
+  Consumer a(options_a);
+  const auto until = [](const std::function<bool()>& done, const std::function<void()>& poll) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done() && std::chrono::steady_clock::now() < deadline) poll();
+    return done();
+  };
+  REQUIRE(until([&] { return held_a > 0; }, [&] { a.Poll(); }));
+  const std::size_t all = held_a;
+  REQUIRE(all >= 2);  // the topic has several partitions: two members can share it
+
+  auto options_b = Options(topic, group);
+  options_b.on_assigned = [&](std::size_t n) { held_b = n; };
+  Consumer b(options_b);
+  const int before = reports_a;
+  CHECK(until([&] { return reports_a > before && held_a > 0 && held_b > 0 && held_a + held_b == all; },
+              [&] {
+                a.Poll();
+                b.Poll();
+              }));
+  CHECK(held_a < all);
 }

@@ -1,5 +1,7 @@
 #include "saga/kafka/consumer.hpp"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -40,6 +42,50 @@ class LagEvents : public RdKafka::EventCb {
   LagHandler on_lag_;
 };
 
+// Takes what the group assigns (eager or cooperative) and reports how many partitions this member
+// holds. Served from consume(), on the consumer's own thread.
+class Rebalance : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalance(std::function<void(std::size_t)> on_assigned) : on_assigned_(std::move(on_assigned)) {}
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        Check(consumer->incremental_assign(partitions));
+        held_ += partitions.size();
+      } else {
+        Check(consumer->assign(partitions));
+        held_ = partitions.size();
+      }
+    } else {
+      if (cooperative) {
+        Check(consumer->incremental_unassign(partitions));
+        held_ -= std::min(held_, partitions.size());
+      } else {
+        Check(consumer->unassign());
+        held_ = 0;
+      }
+    }
+    log::Info("consumer partitions", {{"event", err == RdKafka::ERR__ASSIGN_PARTITIONS ? "assigned" : "revoked"},
+                                      {"partitions", partitions.size()},
+                                      {"held", held_}});
+    on_assigned_(held_);
+  }
+
+ private:
+  static void Check(RdKafka::Error* error) {
+    if (error == nullptr) return;
+    log::Warn("consumer rebalance failed", {{"error", error->str()}});
+    delete error;
+  }
+  static void Check(RdKafka::ErrorCode code) {
+    if (code != RdKafka::ERR_NO_ERROR) log::Warn("consumer rebalance failed", {{"error", RdKafka::err2str(code)}});
+  }
+  std::function<void(std::size_t)> on_assigned_;
+  std::size_t held_ = 0;
+};
+
 }  // namespace
 
 std::vector<PartitionLag> ParseConsumerLag(const std::string& stats_json) {
@@ -63,6 +109,7 @@ std::vector<PartitionLag> ParseConsumerLag(const std::string& stats_json) {
 struct Consumer::Impl {
   ConsumerOptions options;
   std::unique_ptr<LagEvents> lag_events;  // must outlive `consumer`
+  std::unique_ptr<Rebalance> rebalance;   // must outlive `consumer`
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
 };
 
@@ -90,6 +137,12 @@ Consumer::Consumer(const ConsumerOptions& o) : impl_(std::make_unique<Impl>()) {
     impl_->lag_events = std::make_unique<LagEvents>(o.on_lag);
     if (conf->set("event_cb", impl_->lag_events.get(), err) != RdKafka::Conf::CONF_OK) {
       throw KafkaError("cannot set event_cb: " + err);
+    }
+  }
+  if (o.on_assigned) {
+    impl_->rebalance = std::make_unique<Rebalance>(o.on_assigned);
+    if (conf->set("rebalance_cb", impl_->rebalance.get(), err) != RdKafka::Conf::CONF_OK) {
+      throw KafkaError("cannot set rebalance_cb: " + err);
     }
   }
   impl_->consumer.reset(RdKafka::KafkaConsumer::create(conf.get(), err));

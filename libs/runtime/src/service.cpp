@@ -38,6 +38,11 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
     std::vector<std::map<std::string, double>> by_member;
   };
   auto lags = std::make_shared<MemberLags>();
+  auto& assigned =
+      prometheus::BuildGauge()
+          .Name("consumer_assigned_partitions")
+          .Help("Partitions this member holds after the last rebalance (0 before it joined its group)")
+          .Register(registry->Raw());
   lags->by_member.resize(static_cast<std::size_t>(cfg.kafka.consumer_threads));
 
   // Each member (thread) has its own consumer, handler and processor; the group spreads the
@@ -61,6 +66,9 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
         }
         gauge->Set(total);
       }
+    };
+    options.on_assigned = [gauge = &assigned.Add({{"member", std::to_string(member)}})](std::size_t n) {
+      gauge->Set(static_cast<double>(n));
     };
     auto loop = std::make_shared<messaging::ConsumerLoop>(options, *processor);
     loop->Start();

@@ -33,6 +33,9 @@ struct ConsumerOptions {
   /// If set, called with this member's partition lags every `lag_interval`, from inside Poll.
   LagHandler on_lag{};
   std::chrono::milliseconds lag_interval{5000};
+  /// If set, called with this member's number of assigned partitions after every rebalance
+  /// (0 while none, e.g. before the first join or between revocation and assignment).
+  std::function<void(std::size_t)> on_assigned{};
 };
 
 using BatchHandler = std::function<void(const std::vector<InMessage>&)>;
