@@ -174,6 +174,10 @@ std::size_t RelayWorker::PublishOnce() {
 
 void RelayWorker::Run(const std::atomic<bool>& stop) {
   using std::chrono::milliseconds;
+  // Learn every topic's partitions and leaders now: otherwise the first event to each topic waits
+  // for a metadata request of its own (about 1 s on the development broker). If the broker is
+  // not there yet, the first sends take that slower path.
+  producer_.Reachable(std::chrono::milliseconds(2000));
   milliseconds idle{1};
   milliseconds backoff{50};
   while (!stop.load()) {
