@@ -220,3 +220,46 @@ TEST_CASE("Each member reports the partitions it holds after every rebalance", "
               }));
   CHECK(held_a < all);
 }
+
+TEST_CASE("Messages that arrive while a batch is handled come in later batches, each once", "[kafka]") {
+  const auto topic = UniqueName("it.paused");
+  Producer producer({.bootstrap = Bootstrap()});
+  for (const auto& r : producer.SendAndWait(Messages(topic, 5))) REQUIRE(r.ok);
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::multiset<std::string> seen;
+  int batches = 0, failed = 0;
+  Consumer consumer(Options(topic, UniqueName("group")));
+  std::thread runner([&] {
+    consumer.Run(
+        [&](const std::vector<InMessage>& batch) {
+          std::lock_guard lock(mu);
+          ++batches;
+          if (batches == 1) {
+            // Sent while this batch is being handled: they must come in a later batch.
+            std::vector<OutMessage> more;
+            for (int i = 0; i < 5; ++i) more.push_back({topic, "k", "late-" + std::to_string(i), {}});
+            for (const auto& r : producer.SendAndWait(more)) REQUIRE(r.ok);
+          }
+          if (batches == 2 && failed++ == 0) throw std::runtime_error("fails once");
+          for (const auto& m : batch) seen.insert(m.value);
+        },
+        stop);
+  });
+  saga::test::WaitUntil(
+      [&] {
+        std::lock_guard lock(mu);
+        return seen.size() >= 10;
+      },
+      std::chrono::seconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // anything extra would show now
+  stop = true;
+  runner.join();
+  std::multiset<std::string> expected;
+  for (int i = 0; i < 5; ++i) {
+    expected.insert("value-" + std::to_string(i));
+    expected.insert("late-" + std::to_string(i));
+  }
+  CHECK(seen == expected);
+  CHECK(failed == 1);
+}
