@@ -102,7 +102,8 @@ saga_wait_consumers() {
   local secs=$1 i name ready
   for i in $(seq 1 $((secs * 10))); do
     ready=1
-    for name in order product-stock payment completion; do
+    for name in "${SAGA_SERVICES[@]}"; do
+      [ "$name" = relay ] && continue  # the relay consumes nothing
       curl -fsS --max-time 1 "http://127.0.0.1:$(saga_service_port "$name")/metrics" 2>/dev/null \
         | awk '/^consumer_assigned_partitions\{/ { n++; if ($2 + 0 <= 0) bad = 1 } END { exit !(n > 0 && !bad) }' \
         || { ready=0; break; }
