@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "saga/db/pool.hpp"
@@ -180,4 +181,43 @@ TEST_CASE("An autocommit connection's statements stand alone and a pool's wait f
   CHECK(schema.Count("inbox") == 1);
   CHECK(autocommit.Execute("DELETE FROM inbox WHERE event_id = 'alone'") == 1);
   CHECK(schema.Count("inbox") == 0);
+}
+
+TEST_CASE("Multi-row statements store every value byte for byte, in any SQL mode", "[db]") {
+  saga::test::ScratchSchema schema;
+  Pool pool(schema.Db());
+  const std::string nul("a\0b", 3);
+  const std::vector<std::optional<std::string>> tricky = {
+      "it's", "say \"hi\"", "back\\slash\\", nul, "line\nfeed\r\n", "ctrl-z \x1a", "? and ?", "",
+      "주문 ✓ 😀", "'); DELETE FROM vals; --", "\\'; DROP TABLE vals; -- '", std::nullopt};
+  auto write_and_read = [&](const std::string& mode_sql) {
+    std::vector<std::optional<std::string>> values;
+    for (int i = 0; i < 300; ++i) values.push_back(tricky[static_cast<std::size_t>(i) % tricky.size()]);
+    std::vector<std::optional<std::string>> got(values.size());
+    std::uint64_t affected = 0;
+    InTransaction(pool, [&](Transaction& tx) {
+      tx.Conn().Execute("CREATE TABLE IF NOT EXISTS vals (id INT PRIMARY KEY, v MEDIUMTEXT NULL) "
+                        "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+      tx.Conn().Execute("DELETE FROM vals");
+      if (!mode_sql.empty()) tx.Conn().Execute(mode_sql);
+      // 300 rows: one statement of 256 and one of 44.
+      affected = saga::db::ExecuteRows(tx.Conn(), "INSERT INTO vals (id, v) VALUES ", "(?, ?)", values.size(),
+                                       [&](auto& row, std::size_t i, int p) {
+                                         row.setInt(p, static_cast<std::int32_t>(i));
+                                         saga::db::BindOptional(row, p + 1, values[i]);
+                                       });
+      auto rs = tx.Conn().Query("SELECT id, v FROM vals ORDER BY id");
+      while (rs->next()) {
+        got.at(static_cast<std::size_t>(rs->getInt(1))) =
+            rs->isNull(2) ? std::nullopt : std::optional<std::string>(rs->getString(2).asStdString());
+      }
+      tx.Conn().Execute("SET SESSION sql_mode = DEFAULT");
+      tx.Commit();
+    });
+    CHECK(affected == values.size());
+    CHECK(got == values);
+  };
+  write_and_read("");
+  write_and_read("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+  write_and_read("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')");
 }

@@ -3,6 +3,7 @@
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/statement.h>
+#include <mysql_connection.h>
 #include <mysql_driver.h>
 
 #include <random>
@@ -91,6 +92,19 @@ std::uint64_t Connection::Execute(const std::string& sql) {
     std::unique_ptr<sql::Statement> st(conn_->createStatement());
     return static_cast<std::uint64_t>(st->executeUpdate(sql));
   });
+}
+
+std::string Connection::Quote(std::string_view value) {
+  auto* mysql = dynamic_cast<sql::mysql::MySQL_Connection*>(conn_.get());
+  if (mysql == nullptr) throw Error("the database connection cannot escape strings", 0, "HY000");
+  const sql::SQLString escaped = mysql->escapeString(sql::SQLString(value.data(), value.size()));
+  std::string out;
+  const std::string& text = escaped.asStdString();
+  out.reserve(text.size() + 2);
+  out += '\'';
+  out += text;
+  out += '\'';
+  return out;
 }
 
 std::unique_ptr<sql::ResultSet> Connection::Query(const std::string& sql) {
