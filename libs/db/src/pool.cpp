@@ -97,14 +97,18 @@ std::uint64_t Connection::Execute(const std::string& sql) {
 std::string Connection::Quote(std::string_view value) {
   auto* mysql = dynamic_cast<sql::mysql::MySQL_Connection*>(conn_.get());
   if (mysql == nullptr) throw Error("the database connection cannot escape strings", 0, "HY000");
-  const sql::SQLString escaped = mysql->escapeString(sql::SQLString(value.data(), value.size()));
-  std::string out;
-  const std::string& text = escaped.asStdString();
-  out.reserve(text.size() + 2);
-  out += '\'';
-  out += text;
-  out += '\'';
-  return out;
+  // Escaping asks the live session (its character set, NO_BACKSLASH_ESCAPES): a closed one throws
+  // like any statement would, and is marked broken the same way.
+  return detail::Translate(this, [&] {
+    const sql::SQLString escaped = mysql->escapeString(sql::SQLString(value.data(), value.size()));
+    const std::string& text = escaped.asStdString();
+    std::string out;
+    out.reserve(text.size() + 2);
+    out += '\'';
+    out += text;
+    out += '\'';
+    return out;
+  });
 }
 
 std::unique_ptr<sql::ResultSet> Connection::Query(const std::string& sql) {
