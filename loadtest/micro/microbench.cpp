@@ -50,27 +50,15 @@ TEST_CASE("Batch building", "[micro]") {
     for (const auto& m : batch) n += Envelope::Parse(m).order_id.size();
     return n;
   };
-  std::vector<std::string> rows;
-  for (int i = 0; i < 256; ++i) rows.push_back(SampleOrderCreated().Serialize());
-  BENCHMARK("multi-row SQL text for a 256-row outbox chunk (RowLiterals, values quoted unescaped)") {
-    saga::db::RowLiterals values([](std::string_view v) {
-      std::string s(1, '\'');
-      s.append(v);
-      s += '\'';
-      return s;
-    });
-    std::string sql = "INSERT INTO outbox (event_id, event_type, order_id, envelope, traceparent, created_at) VALUES ";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (i > 0) sql += ", ";
-      values.Clear();
-      values.setString(1, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-      values.setString(2, "order.created");
-      values.setString(3, "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c");
-      values.setString(4, rows[i]);
-      values.setString(5, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-      values.AppendRow(sql, "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))");
+  BENCHMARK("multi-row SQL for a 500-row batch (ChunkSizes + RepeatRows)") {
+    std::size_t n = 0;
+    for (const auto k : saga::db::ChunkSizes(500)) {
+      n += saga::db::RepeatRows("INSERT INTO outbox (event_id, event_type, order_id, envelope, traceparent, "
+                                "created_at) VALUES ",
+                                "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))", k)
+               .size();
     }
-    return sql.size();
+    return n;
   };
   saga::loadgen::MixOptions o;
   o.users = {1, 2, 3, 4, 5};

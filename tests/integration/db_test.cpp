@@ -8,6 +8,7 @@
 
 #include "saga/db/pool.hpp"
 #include "saga/db/rows.hpp"
+#include "saga/db/values.hpp"
 #include "support/stack.hpp"
 
 using saga::db::Error;
@@ -183,7 +184,7 @@ TEST_CASE("An autocommit connection's statements stand alone and a pool's wait f
   CHECK(schema.Count("inbox") == 0);
 }
 
-TEST_CASE("Multi-row statements store every value byte for byte, in any SQL mode", "[db]") {
+TEST_CASE("Multi-row statements store every value byte for byte in every chunk, in any SQL mode", "[db]") {
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
   const std::string nul("a\0b", 3);
@@ -200,7 +201,7 @@ TEST_CASE("Multi-row statements store every value byte for byte, in any SQL mode
                         "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
       tx.Conn().Execute("DELETE FROM vals");
       if (!mode_sql.empty()) tx.Conn().Execute(mode_sql);
-      // 300 rows: one statement of 256 and one of 44.
+      // 300 rows: prepared chunks of 256, 32, 8 and 4 rows.
       affected = saga::db::ExecuteRows(tx.Conn(), "INSERT INTO vals (id, v) VALUES ", "(?, ?)", values.size(),
                                        [&](auto& row, std::size_t i, int p) {
                                          row.setInt(p, static_cast<std::int32_t>(i));

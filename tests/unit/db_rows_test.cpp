@@ -1,57 +1,29 @@
 #include <catch2/catch.hpp>
-#include <stdexcept>
-#include <string>
+#include <algorithm>
+#include <numeric>
+#include <set>
 
 #include "saga/db/rows.hpp"
 
-namespace {
-
-// Stands in for Connection::Quote (which needs a server): marks each value so a test can see
-// where it went and that nothing inside it was read as a placeholder.
-std::string Mark(std::string_view v) {
-  std::string s(1, '<');
-  s.append(v);
-  s += '>';
-  return s;
-}
-
-}  // namespace
-
-TEST_CASE("RepeatRows joins copies of a row between a head and a tail", "[db]") {
+TEST_CASE("Multi-row statements run in chunks of 256 rows, then powers of two", "[db]") {
+  using V = std::vector<std::size_t>;
+  CHECK(saga::db::ChunkSizes(0).empty());
+  CHECK(saga::db::ChunkSizes(1) == V{1});
+  CHECK(saga::db::ChunkSizes(3) == V{2, 1});
+  CHECK(saga::db::ChunkSizes(75) == V{64, 8, 2, 1});
+  CHECK(saga::db::ChunkSizes(200) == V{128, 64, 8});
+  CHECK(saga::db::ChunkSizes(600) == V{256, 256, 64, 16, 8});
+  std::set<std::size_t> shapes;
+  for (std::size_t n = 0; n < 600; ++n) {
+    const auto c = saga::db::ChunkSizes(n);
+    CHECK(std::accumulate(c.begin(), c.end(), std::size_t{0}) == n);
+    CHECK(std::is_sorted(c.rbegin(), c.rend()));
+    for (std::size_t i = 1; i < c.size(); ++i) CHECK((c[i] < c[i - 1] || c[i] == 256));  // each size below 256 once
+    shapes.insert(c.begin(), c.end());
+  }
+  CHECK(shapes == std::set<std::size_t>{1, 2, 4, 8, 16, 32, 64, 128, 256});
   CHECK(saga::db::RepeatRows("INSERT INTO t (a, b) VALUES ", "(?, ?)", 2) ==
         "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
   CHECK(saga::db::RepeatRows("SELECT x FROM t WHERE id IN (", "?", 3, ")") == "SELECT x FROM t WHERE id IN (?, ?, ?)");
   CHECK(saga::db::RepeatRows("(", "SELECT ? AS a", 2, ") v", " UNION ALL ") == "(SELECT ? AS a UNION ALL SELECT ? AS a) v");
-}
-
-TEST_CASE("A row's values replace its placeholders in order, each as its literal", "[db]") {
-  saga::db::RowLiterals row(Mark);
-  std::string sql = "INSERT INTO t VALUES ";
-  row.setString(1, "it's ? not a placeholder");
-  row.setInt64(2, -9007199254740993LL);
-  row.setInt(3, 7);
-  saga::db::BindOptional(row, 4, std::nullopt);
-  saga::db::BindOptional(row, 5, std::string("x"));
-  row.AppendRow(sql, "(?, ?, ?, 'LIT', ?, ?, UTC_TIMESTAMP(3))");
-  CHECK(sql == "INSERT INTO t VALUES (<it's ? not a placeholder>, -9007199254740993, 7, 'LIT', NULL, <x>, UTC_TIMESTAMP(3))");
-
-  // Bound out of order, the values still land by index; Clear starts the next row.
-  row.Clear();
-  row.setInt(2, 2);
-  row.setInt(1, 1);
-  sql.clear();
-  row.AppendRow(sql, "(?, ?)");
-  CHECK(sql == "(1, 2)");
-}
-
-TEST_CASE("A row with a missing, extra or misplaced value is refused", "[db]") {
-  saga::db::RowLiterals row(Mark);
-  std::string sql;
-  row.setInt(1, 1);
-  CHECK_THROWS_AS(row.AppendRow(sql, "(?, ?)"), std::logic_error);  // too few values
-  CHECK_THROWS_AS(row.AppendRow(sql, "(1)"), std::logic_error);     // a value without a '?'
-  row.Clear();
-  row.setInt(2, 2);  // parameter 1 never bound
-  CHECK_THROWS_AS(row.AppendRow(sql, "(?, ?)"), std::logic_error);
-  CHECK_THROWS_AS(row.setInt(0, 1), std::logic_error);
 }

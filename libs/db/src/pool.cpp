@@ -3,7 +3,6 @@
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
 #include <cppconn/statement.h>
-#include <mysql_connection.h>
 #include <mysql_driver.h>
 
 #include <random>
@@ -91,23 +90,6 @@ std::uint64_t Connection::Execute(const std::string& sql) {
   return detail::Translate(this, [&] {
     std::unique_ptr<sql::Statement> st(conn_->createStatement());
     return static_cast<std::uint64_t>(st->executeUpdate(sql));
-  });
-}
-
-std::string Connection::Quote(std::string_view value) {
-  auto* mysql = dynamic_cast<sql::mysql::MySQL_Connection*>(conn_.get());
-  if (mysql == nullptr) throw Error("the database connection cannot escape strings", 0, "HY000");
-  // Escaping asks the live session (its character set, NO_BACKSLASH_ESCAPES): a closed one throws
-  // like any statement would, and is marked broken the same way.
-  return detail::Translate(this, [&] {
-    const sql::SQLString escaped = mysql->escapeString(sql::SQLString(value.data(), value.size()));
-    const std::string& text = escaped.asStdString();
-    std::string out;
-    out.reserve(text.size() + 2);
-    out += '\'';
-    out += text;
-    out += '\'';
-    return out;
   });
 }
 

@@ -27,7 +27,7 @@ void AppendMany(db::Transaction& tx, const std::vector<Pending>& events) {
   auto& conn = tx.Conn();
   db::detail::Translate(&conn, [&] {
     db::ExecuteRows(conn, sql::kAppendHead, sql::kAppendRow, events.size(),
-                    [&](auto& st, std::size_t i, int p) {
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                       const auto& e = events[i];
                       st.setString(p, e.event.event_id);
                       st.setString(p + 1, e.event.event_type);
@@ -53,21 +53,20 @@ std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<s
     const std::size_t n = events.size();
     std::vector<bool> fresh(n);
     auto bind_from = [&](std::size_t first) {
-      return [&events, first](auto& st, std::size_t i, int p) {
+      return [&events, first](::sql::PreparedStatement& st, std::size_t i, int p) {
         st.setString(p, events[first + i].first);
         st.setString(p + 1, events[first + i].second);
       };
     };
 
-    // The common case, no redelivery: plain multi-row INSERTs, one per chunk of up to 256 rows,
-    // and no look-up. A duplicate fails its statement alone (InnoDB rolls back that statement,
-    // not the transaction); the rows from that chunk on go the careful way below.
+    // The common case, no redelivery: plain multi-row INSERTs, one per chunk, and no look-up.
+    // A duplicate fails its statement alone (InnoDB rolls back that statement, not the
+    // transaction); the rows from that chunk on go the careful way below.
     std::size_t at = 0;
     std::unordered_set<std::string> ids;
     for (const auto& e : events) ids.insert(e.first);
     if (ids.size() == n) {
-      while (at < n) {
-        const auto k = std::min(db::kMaxChunk, n - at);
+      for (const auto k : db::ChunkSizes(n)) {
         try {
           db::detail::Translate(&conn, [&] {
             db::ExecuteRows(conn, sql::kInsertInboxHead, sql::kRecordInboxRow, k, bind_from(at));
@@ -92,7 +91,7 @@ std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<s
       if (fresh[i]) rows.push_back(i);
     }
     const auto inserted = db::ExecuteRows(conn, sql::kRecordInboxHead, sql::kRecordInboxRow, rows.size(),
-                                          [&](auto& st, std::size_t i, int p) {
+                                          [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                                             st.setString(p, events[rows[i]].first);
                                             st.setString(p + 1, events[rows[i]].second);
                                           });

@@ -118,7 +118,7 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
   };
   auto insert_steps = [](db::Connection& conn, const std::vector<StepRow>& rows) {
     db::ExecuteRows(conn, sql::kInsertStepsHead, sql::kInsertStepsRow, rows.size(),
-                    [&](auto& st, std::size_t i, int p) {
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                       st.setString(p, *rows[i].order_id);
                       st.setString(p + 1, *rows[i].event_id);
                       st.setString(p + 2, *rows[i].type);
@@ -131,7 +131,7 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
   db::detail::Translate(&conn, [&] {
     db::ExecuteRows(
         conn, sql::kEnsureSagasHead, sql::kEnsureSagasRow, ids.size(),
-        [&](auto& st, std::size_t i, int p) {
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
           st.setString(p, ids[i]);
           st.setString(p + 1, sagas.at(ids[i]).earliest);
         },
@@ -237,7 +237,7 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     }
     db::ExecuteRows(
         conn, sql::kFinishHead, sql::kFinishRow, finishes.size(),
-        [&](auto& st, std::size_t i, int p) {
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
           const auto& f = finishes[i];
           st.setString(p, f.order_id);
           st.setString(p + 1, f.status);

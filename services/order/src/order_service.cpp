@@ -45,7 +45,7 @@ std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<con
       // and counts 0 affected rows. Only then are the keys read back.
       const auto inserted = db::ExecuteRows(
           conn, sql::kInsertIdempotencyKeysHead, sql::kInsertIdempotencyKeysRow, keyed.size(),
-          [&](auto& st, std::size_t k, int p) {
+          [&](::sql::PreparedStatement& st, std::size_t k, int p) {
             const auto i = keyed[k];
             st.setString(p, *orders[i]->idempotency_key);
             st.setString(p + 1, requests[i]);
@@ -90,7 +90,7 @@ std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<con
     }
     if (!fresh.empty()) {
       db::ExecuteRows(conn, sql::kInsertOrdersHead, sql::kInsertOrdersRow, fresh.size(),
-                      [&](auto& st, std::size_t k, int p) {
+                      [&](::sql::PreparedStatement& st, std::size_t k, int p) {
                         const auto i = fresh[k];
                         st.setString(p, ids[i]);
                         st.setInt64(p + 1, orders[i]->cmd.user_id.value);
@@ -98,7 +98,7 @@ std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<con
                         st.setString(p + 3, orders[i]->traceparent);
                       });
       db::ExecuteRows(conn, sql::kInsertItemsHead, sql::kInsertItemsRow, items.size(),
-                      [&](auto& st, std::size_t k, int p) {
+                      [&](::sql::PreparedStatement& st, std::size_t k, int p) {
                         st.setString(p, ids[items[k].order]);
                         st.setInt64(p + 1, items[k].item->product_id.value);
                         st.setInt(p + 2, items[k].item->quantity);
@@ -154,7 +154,7 @@ std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& st
   return db::detail::Translate(&conn, [&] {
     return static_cast<std::size_t>(db::ExecuteRows(
         conn, sql::kFinishOrdersHead, sql::kFinishOrdersRow, statuses.size(),
-        [&](auto& st, std::size_t i, int p) {
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
           st.setString(p, statuses[i].order_id);
           st.setString(p + 1, statuses[i].status);
           db::BindOptional(st, p + 2, statuses[i].reason);

@@ -88,13 +88,13 @@ void PaymentHandler::HandleBatch(const std::vector<const messaging::Event*>& eve
     }
     db::ExecuteRows(
         conn, sql::kSetBalancesHead, sql::kSetBalancesRow, balances.size(),
-        [&](auto& st, std::size_t i, int p) {
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
           st.setInt64(p, balances[i].first);
           st.setInt64(p + 1, balances[i].second);
         },
         sql::kSetBalancesTail, " UNION ALL ");
     db::ExecuteRows(conn, sql::kInsertPaymentsHead, sql::kInsertPaymentsRow, payments.size(),
-                    [&](auto& st, std::size_t i, int p) {
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                       const auto& pay = payments[i];
                       st.setString(p, pay.order_id);
                       st.setString(p + 1, pay.payment_id);

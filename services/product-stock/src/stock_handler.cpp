@@ -146,13 +146,13 @@ void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& event
     }
     db::ExecuteRows(
         conn, sql::kSetStocksHead, sql::kSetStocksRow, stocks.size(),
-        [&](auto& st, std::size_t i, int p) {
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
           st.setInt64(p, stocks[i].first);
           st.setInt64(p + 1, stocks[i].second);
         },
         sql::kSetStocksTail, " UNION ALL ");
     db::ExecuteRows(conn, sql::kInsertReservationsHead, sql::kInsertReservationsRow, new_reservations.size(),
-                    [&](auto& st, std::size_t i, int p) {
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                       const auto& [order_id, item] = new_reservations[i];
                       st.setString(p, order_id);
                       st.setInt64(p + 1, item.product_id.value);
@@ -161,7 +161,7 @@ void StockHandler::HandleBatch(const std::vector<const messaging::Event*>& event
                     });
     db::ExecuteRows(
         conn, sql::kMarkReleasedHead, "?", released.size(),
-        [&](auto& st, std::size_t i, int p) { st.setString(p, released[i]); },
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, released[i]); },
         sql::kMarkReleasedTail);
     outbox::AppendMany(tx, out);
   });

@@ -8,7 +8,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -51,8 +50,6 @@ class Connection {
   sql::PreparedStatement& Prepare(const std::string& sql);
   /// Runs a statement without parameters; returns affected rows.
   std::uint64_t Execute(const std::string& sql);
-  /// `value` as a quoted SQL string literal, escaped by the client library for this connection.
-  std::string Quote(std::string_view value);
   std::unique_ptr<sql::ResultSet> Query(const std::string& sql);
   void Commit();
   void Rollback();

@@ -7,9 +7,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -21,60 +19,30 @@ namespace saga::db {
 
 inline constexpr std::size_t kMaxChunk = 256;
 
+/// Multi-row statements (INSERT ... VALUES (..), (..); WHERE id IN (?, ?, ..)) over `n` rows run
+/// in chunks of 256 rows, then one chunk each of the powers of two that make up the rest (75 = 64
+/// + 8 + 2 + 1), so a connection prepares at most nine statements per SQL shape however the
+/// batch sizes vary, and a batch of n < 256 rows takes as many statements as n has bits set.
+/// Returns the chunk sizes, largest first; they sum to n.
+std::vector<std::size_t> ChunkSizes(std::size_t n);
+
 /// `head` + `k` copies of `row` joined by `separator` + `tail`, e.g.
 /// RepeatRows("INSERT INTO t (a, b) VALUES ", "(?, ?)", 2) == "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)".
 std::string RepeatRows(std::string_view head, std::string_view row, std::size_t k, std::string_view tail = "",
                        std::string_view separator = ", ");
 
-/// One row's values for a multi-row statement sent as text. Bound like a prepared statement's
-/// parameters (1-based), each value is kept as an SQL literal; strings go through `quote`
-/// (ExecuteRows passes Connection::Quote: escaped by the client library for the connection's
-/// character set and SQL mode), so a value is data, never SQL.
-class RowLiterals {
- public:
-  using Quote = std::function<std::string(std::string_view)>;
-  explicit RowLiterals(Quote quote) : quote_(std::move(quote)) {}
-
-  void setString(int index, std::string_view value);
-  void setInt(int index, std::int32_t value) { Put(index, std::to_string(value)); }
-  void setInt64(int index, std::int64_t value) { Put(index, std::to_string(value)); }
-  void setNull(int index, int /*sql_type*/) { Put(index, "NULL"); }
-
-  /// Appends `row` to `out` with its i-th '?' replaced by the i-th value. Every '?' in `row` is
-  /// a parameter; throws std::logic_error unless each has a value and each value a '?'.
-  void AppendRow(std::string& out, std::string_view row) const;
-  void Clear() { values_.clear(); }
-
- private:
-  void Put(int index, std::string literal);
-  Quote quote_;
-  std::vector<std::string> values_;
-};
-
-/// Binds `value`, or SQL NULL when it is empty.
-void BindOptional(RowLiterals& row, int index, const std::optional<std::string>& value);
-
-/// Runs `head` + `row` x n (joined by `separator`) + `tail` as few statements as possible: one
-/// for up to 256 rows (kMaxChunk), with the values written into the text (RowLiterals), so every
-/// batch size takes one round trip and no prepared statement is kept per size. `bind(row, i, p)`
-/// binds row i (0..n-1) with its first parameter at index p. Returns the affected rows.
+/// Runs `head` + `row` x n (joined by `separator`) + `tail` in chunks (ChunkSizes). `bind(st, i, p)`
+/// binds row i (0..n-1) with its first parameter at index p. Returns the affected rows of all chunks.
 template <typename Bind>
 std::uint64_t ExecuteRows(Connection& conn, std::string_view head, std::string_view row, std::size_t n,
                           Bind&& bind, std::string_view tail = "", std::string_view separator = ", ") {
+  const auto per_row = static_cast<int>(std::count(row.begin(), row.end(), '?'));
   std::uint64_t affected = 0;
-  RowLiterals values([&conn](std::string_view v) { return conn.Quote(v); });
-  std::string sql;
-  for (std::size_t at = 0; at < n;) {
-    const auto k = std::min(kMaxChunk, n - at);
-    sql.assign(head);
-    for (std::size_t i = 0; i < k; ++i) {
-      if (i > 0) sql += separator;
-      values.Clear();
-      bind(values, at + i, 1);
-      values.AppendRow(sql, row);
-    }
-    sql += tail;
-    affected += conn.Execute(sql);
+  std::size_t at = 0;
+  for (const auto k : ChunkSizes(n)) {
+    auto& st = conn.Prepare(RepeatRows(head, row, k, tail, separator));
+    for (std::size_t i = 0; i < k; ++i) bind(st, at + i, static_cast<int>(i) * per_row + 1);
+    affected += static_cast<std::uint64_t>(st.executeUpdate());
     at += k;
   }
   return affected;
