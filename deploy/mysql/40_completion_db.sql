@@ -36,8 +36,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   envelope    MEDIUMTEXT   NOT NULL,
   traceparent VARCHAR(64)  NULL,
   created_at  DATETIME(6)  NOT NULL,
-  PRIMARY KEY (id),
-  UNIQUE KEY uq_outbox_event (event_id)
+  PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Inbox: ids of events already applied here; inserted in the same transaction as their effect.

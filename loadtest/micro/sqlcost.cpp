@@ -3,7 +3,7 @@
 // what the services do). Run by loadtest/ceilings against the local stack; see docs/benchmarks.md.
 //
 //   sqlcost --host H --port P --user U --password W --server-pid PID [--rows 7,42,127,200]
-//           [--total-rows 40000]
+//           [--total-rows 40000] [--with-event-index]
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   int pid = 0;
   std::vector<std::size_t> sizes{7, 42, 127, 200};
   std::size_t total = 40000;
+  bool event_index = false;
   app.add_option("--host", o.host)->required();
   app.add_option("--port", o.port)->required();
   app.add_option("--user", o.user)->required();
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
   app.add_option("--server-pid", pid, "the database server's process id (its CPU is read from /proc)")->required();
   app.add_option("--rows", sizes, "rows per transaction, one measurement each")->delimiter(',');
   app.add_option("--total-rows", total, "rows written per measurement and way")->check(CLI::Range(100, 10000000));
+  app.add_flag("--with-event-index", event_index,
+               "give the table the unique index on event_id that the outbox used to have");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -93,11 +96,13 @@ int main(int argc, char** argv) {
     conn.Execute("USE saga_bench");
     conn.Execute("DROP TABLE IF EXISTS sqlcost_outbox");
     // The services' outbox table (deploy/mysql).
-    conn.Execute(
+    std::string ddl =
         "CREATE TABLE sqlcost_outbox (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL, "
         "event_type VARCHAR(64) NOT NULL, order_id VARCHAR(64) NOT NULL, envelope MEDIUMTEXT NOT NULL, "
-        "traceparent VARCHAR(64) NULL, created_at DATETIME(6) NOT NULL, UNIQUE KEY uq_sqlcost_event (event_id)) "
-        "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+        "traceparent VARCHAR(64) NULL, created_at DATETIME(6) NOT NULL";
+    if (event_index) ddl += ", UNIQUE KEY uq_sqlcost_event (event_id)";
+    ddl += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+    conn.Execute(ddl);
     conn.Commit();
     std::printf("%-6s %-24s %-24s %s\n", "rows", "text: server us/row", "prepared: server us/row", "statements");
     for (const auto k : sizes) {
