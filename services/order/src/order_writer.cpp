@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <utility>
 
 namespace saga::order {
 namespace {
@@ -22,24 +23,35 @@ OrderWriter::OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_fligh
     : pool_(pool), max_batch_(std::max<std::size_t>(1, max_batch)), max_in_flight_(std::max(1, max_in_flight)) {}
 
 PlaceOrderResult OrderWriter::Place(const NewOrder& order) {
-  Waiter me{&order, std::nullopt, nullptr};
+  Waiter me(&order);
   std::unique_lock lock(mu_);
   queue_.push_back(&me);
+  if (in_flight_ < max_in_flight_) {  // nothing else waits then: lead a batch at once
+    ++in_flight_;
+    me.lead = TakeBatch();
+  }
   while (!me.done) {
-    if (!me.queued || in_flight_ >= max_in_flight_) {
-      cv_.wait(lock);
+    if (me.lead.empty()) {
+      me.wake.wait(lock);
       continue;
     }
-    // Lead the next batch: the queue's oldest orders, this caller's among them unless more than
-    // a batch waits ahead of it (then it leads again or waits).
-    ++in_flight_;
-    auto batch = TakeBatch();
+    const auto batch = std::exchange(me.lead, {});
     lock.unlock();
     Write(batch);
     lock.lock();
-    for (auto* w : batch) w->done = true;
+    // Wake exactly the callers whose orders were written, and hand the freed slot with the next
+    // batch to the oldest queued caller: no thread wakes only to find nothing to do.
+    for (auto* w : batch) {
+      w->done = true;
+      if (w != &me) w->wake.notify_one();
+    }
     --in_flight_;
-    cv_.notify_all();
+    if (!queue_.empty()) {
+      auto* next = queue_.front();
+      ++in_flight_;
+      next->lead = TakeBatch();
+      next->wake.notify_one();
+    }
   }
   if (me.error) std::rethrow_exception(me.error);
   if (auto* conflict = std::get_if<IdempotencyConflict>(&*me.outcome)) throw *conflict;
@@ -70,7 +82,6 @@ std::vector<OrderWriter::Waiter*> OrderWriter::TakeBatch() {
       ++it;  // the same key is in this batch already: it waits for the next one
       continue;
     }
-    (*it)->queued = false;
     batch.push_back(*it);
     it = queue_.erase(it);
   }

@@ -6,6 +6,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "saga/db/pool.hpp"
 #include "saga/order/order_service.hpp"
@@ -14,8 +15,9 @@ namespace saga::order {
 
 /// Group commit for POST /orders: callers that arrive while `max_in_flight` batches are being
 /// written queue up, and the next of them to lead writes the queued orders (up to `max_batch`,
-/// keys distinct) in one transaction with PlaceOrders. No extra thread: a caller whose order is
-/// still queued leads as soon as fewer than `max_in_flight` batches run. A batch that fails for a
+/// keys distinct) in one transaction with PlaceOrders. No extra thread: when a batch is written,
+/// its leader wakes the batch's callers and hands the next batch to the oldest queued caller,
+/// each through that caller's own condition variable. A batch that fails for a
 /// reason that is not retryable is written again one order at a time, so one bad order fails
 /// only itself.
 class OrderWriter {
@@ -33,10 +35,12 @@ class OrderWriter {
 
  private:
   struct Waiter {
+    explicit Waiter(const NewOrder* o) : order(o) {}
     const NewOrder* order;
     std::optional<PlaceOutcome> outcome;
     std::exception_ptr error;
-    bool queued = true;
+    std::vector<Waiter*> lead;      // a batch this caller is to write (handed over with mu_ held)
+    std::condition_variable wake;   // notified when `done` or `lead` changes
     bool done = false;
   };
 
