@@ -3,7 +3,7 @@ import os
 import subprocess
 import unittest
 
-from stack import BINARY_DIR, RUN_DIR, SOURCE_DIR
+from stack import BINARY_DIR, RUN_DIR, SOURCE_DIR, sql
 
 
 def pids():
@@ -23,6 +23,21 @@ class StackScriptsTest(unittest.TestCase):
         self.assertIn("was published by the relay", res.stderr)
         self.assertIn('"status":"PENDING"', res.stdout)
         self.assertEqual(pids(), before)  # nothing restarted
+
+    def test_up_drops_the_outbox_event_index_an_older_schema_still_has(self):
+        # Schemas created before the index was removed keep it until deploy/mysql/50_* runs.
+        def indexed():
+            return sorted(row[0] for row in sql(
+                "SELECT table_schema FROM information_schema.statistics "
+                "WHERE table_schema IN ('order_db', 'stock_db', 'payment_db', 'completion_db') "
+                "AND table_name = 'outbox' AND index_name = 'uq_outbox_event'"))
+        sql("ALTER TABLE stock_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id); "
+            "ALTER TABLE completion_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id)")
+        self.assertEqual(indexed(), ["completion_db", "stock_db"])
+        for attempt in range(2):  # the second up finds nothing to drop
+            res = script("up", "--no-build", "--no-demo", "--bin-dir", str(BINARY_DIR))
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertEqual(indexed(), [], f"after up #{attempt + 1}")
 
     def test_status_shows_each_part_healthy(self):
         res = script("status")
