@@ -53,7 +53,6 @@ class OrderWriter {
   const std::size_t max_batch_;
   const int max_in_flight_;
   std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<Waiter*> queue_;
   int in_flight_ = 0;
   std::size_t transactions_ = 0;
