@@ -95,14 +95,9 @@ int main(int argc, char** argv) {
     conn.Execute("CREATE DATABASE IF NOT EXISTS saga_bench");
     conn.Execute("USE saga_bench");
     conn.Execute("DROP TABLE IF EXISTS sqlcost_outbox");
-    // The services' outbox table (deploy/mysql).
-    std::string ddl =
-        "CREATE TABLE sqlcost_outbox (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL, "
-        "event_type VARCHAR(64) NOT NULL, order_id VARCHAR(64) NOT NULL, envelope MEDIUMTEXT NOT NULL, "
-        "traceparent VARCHAR(64) NULL, created_at DATETIME(6) NOT NULL";
-    if (event_index) ddl += ", UNIQUE KEY uq_sqlcost_event (event_id)";
-    ddl += ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
-    conn.Execute(ddl);
+    // A copy of the order service's outbox table as deployed (deploy/mysql), so it cannot drift.
+    conn.Execute("CREATE TABLE sqlcost_outbox LIKE order_db.outbox");
+    if (event_index) conn.Execute("ALTER TABLE sqlcost_outbox ADD UNIQUE KEY uq_sqlcost_event (event_id)");
     conn.Commit();
     std::printf("%-6s %-24s %-24s %s\n", "rows", "text: server us/row", "prepared: server us/row", "statements");
     for (const auto k : sizes) {
