@@ -19,7 +19,7 @@ SAGA_DB_ADMIN_USER=saga_admin
 # Debian packages needed to build, run and test (tests/run adds its own few).
 SAGA_PACKAGES=(build-essential cmake ninja-build pkg-config curl ca-certificates
   libboost-dev librdkafka-dev libmysqlcppconn-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-  prometheus-cpp-dev libcli11-dev catch2 mariadb-server mariadb-client kcat)
+  prometheus-cpp-dev libcli11-dev libjemalloc-dev catch2 mariadb-server mariadb-client kcat)
 
 saga_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 saga_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -150,6 +150,22 @@ class ComposeTest(unittest.TestCase):
         for src in re.findall(r"^COPY\s+(?!--from)(\S+)", dockerfile, re.M):
             self.assertTrue((SOURCE_DIR / src).exists(), f"COPY {src}: no such path")
 
+    def test_service_programs_use_jemalloc_unless_built_without_it_or_with_sanitizers(self):
+        cache = (BINARY_DIR / "CMakeCache.txt").read_text()
+        option = lambda name, default: re.search(rf"^{name}:BOOL=(\w+)$", cache, re.M).group(1).upper() \
+            in {"ON", "1", "TRUE", "YES"} if re.search(rf"^{name}:BOOL=", cache, re.M) else default
+        wanted = option("SAGA_JEMALLOC", True) and not option("SAGA_SANITIZE", False)
+        for name in OUR_SERVICES:
+            program = BINARY_DIR / "services" / name / f"{name}-service"
+            # A bad setting makes the program exit at once. jemalloc prints its statistics at exit
+            # when MALLOC_CONF asks; glibc's malloc ignores that variable.
+            out = subprocess.run([str(program)], capture_output=True, text=True, timeout=30,
+                                 env={**os.environ, "KAFKA_PARTITIONS": "0", "MALLOC_CONF": "stats_print:true"})
+            self.assertNotEqual(out.returncode, 0)
+            self.assertIn("KAFKA_PARTITIONS=0 is out of range", out.stdout + out.stderr)
+            uses_jemalloc = "Begin jemalloc statistics" in out.stdout + out.stderr
+            self.assertEqual(uses_jemalloc, wanted, f"{name}-service")
+
     def test_runtime_image_installs_every_shared_library_the_programs_load(self):
         dockerfile = (DOCKER / "Dockerfile").read_text()
         runtime = dockerfile.split("\nFROM ")[-1]
