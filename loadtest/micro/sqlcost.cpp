@@ -1,5 +1,5 @@
 // MariaDB/MySQL server CPU per inserted outbox row: the same rows written as one text statement
-// with the values as literals, or as prepared statements in power-of-two chunks (db::ExecuteRows,
+// with the values as literals, or as prepared statements in chunks (db::ExecuteRows, db::ChunkSizes:
 // what the services do). Run by loadtest/ceilings against the local stack; see docs/benchmarks.md.
 //
 //   sqlcost --host H --port P --user U --password W --server-pid PID [--rows 7,42,127,200]
@@ -73,7 +73,7 @@ std::vector<Row> MakeRows(std::size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Server CPU per inserted outbox row: text literals vs prepared power-of-two chunks"};
+  CLI::App app{"Server CPU per inserted outbox row: text literals vs prepared chunks"};
   db::Options o;
   int pid = 0;
   std::vector<std::size_t> sizes{7, 42, 127, 200};
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
         conn.Commit();
       }
       const double t1 = ProcessCpu(pid);
-      // Prepared: the services' path, a power-of-two chunk per set bit of k.
+      // Prepared: the services' path, db::ChunkSizes(k) statements.
       for (std::size_t b = 0; b < batches; ++b) {
         db::ExecuteRows(conn, kHead, kRow, k, [&](auto& st, std::size_t i, int p) {
           const auto& r = rows[next + i];

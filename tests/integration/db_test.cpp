@@ -201,7 +201,7 @@ TEST_CASE("Multi-row statements store every value byte for byte in every chunk, 
                         "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
       tx.Conn().Execute("DELETE FROM vals");
       if (!mode_sql.empty()) tx.Conn().Execute(mode_sql);
-      // 300 rows: prepared chunks of 256, 32, 8 and 4 rows.
+      // 300 rows: prepared chunks of 256, 32 and 12 rows.
       affected = saga::db::ExecuteRows(tx.Conn(), "INSERT INTO vals (id, v) VALUES ", "(?, ?)", values.size(),
                                        [&](auto& row, std::size_t i, int p) {
                                          row.setInt(p, static_cast<std::int32_t>(i));

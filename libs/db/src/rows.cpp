@@ -5,12 +5,8 @@ namespace saga::db {
 std::vector<std::size_t> ChunkSizes(std::size_t n) {
   std::vector<std::size_t> out;
   for (; n >= kMaxChunk; n -= kMaxChunk) out.push_back(kMaxChunk);
-  for (std::size_t size = kMaxChunk / 2; size >= 1; size /= 2) {
-    if (n >= size) {
-      out.push_back(size);
-      n -= size;
-    }
-  }
+  if (n >= kChunkStep) out.push_back(n / kChunkStep * kChunkStep);
+  if (n % kChunkStep > 0) out.push_back(n % kChunkStep);
   return out;
 }
 

@@ -18,11 +18,12 @@
 namespace saga::db {
 
 inline constexpr std::size_t kMaxChunk = 256;
+inline constexpr std::size_t kChunkStep = 16;
 
 /// Multi-row statements (INSERT ... VALUES (..), (..); WHERE id IN (?, ?, ..)) over `n` rows run
-/// in chunks of 256 rows, then one chunk each of the powers of two that make up the rest (75 = 64
-/// + 8 + 2 + 1), so a connection prepares at most nine statements per SQL shape however the
-/// batch sizes vary, and a batch of n < 256 rows takes as many statements as n has bits set.
+/// in chunks of 256 rows, then at most two for the rest: the multiple of 16 it holds and the
+/// remainder below 16 (75 = 64 + 11). A batch of fewer than 256 rows takes one or two statements,
+/// and a connection prepares at most 31 statements per SQL shape however the batch sizes vary.
 /// Returns the chunk sizes, largest first; they sum to n.
 std::vector<std::size_t> ChunkSizes(std::size_t n);
 
