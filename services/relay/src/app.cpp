@@ -30,7 +30,7 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
   }
   c.batch_size = static_cast<int>(env.Int("RELAY_BATCH_SIZE", 500, 1, 10000));
   c.idle_max_ms = static_cast<int>(env.Int("RELAY_IDLE_MAX_MS", 100, 1, 60000));
-  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", 20, 0, 1000));
+  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", 30, 0, 1000));
   c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", 1000, 10, 600000));
   c.message_timeout_ms = static_cast<int>(env.Int("RELAY_MESSAGE_TIMEOUT_MS", 10000, 100, 600000));
   const auto failpoint = env.String("RELAY_FAILPOINT", "");

@@ -13,7 +13,7 @@ TEST_CASE("Relay config defaults to every saga schema", "[relay]") {
   CHECK(c.common.http.port == 8084);
   CHECK(c.common.db.user == "relay");
   CHECK_FALSE(c.crash_after_publish);
-  CHECK(c.busy_pause_ms == 20);
+  CHECK(c.busy_pause_ms == 30);
   CHECK(RelayConfig::Load(Env(Vars{{"RELAY_BUSY_PAUSE_MS", "0"}})).busy_pause_ms == 0);
 }
 

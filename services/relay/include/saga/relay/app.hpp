@@ -13,7 +13,7 @@ struct RelayConfig {
   std::vector<std::string> schemas;
   int batch_size = 500;
   int idle_max_ms = 100;
-  int busy_pause_ms = 20;
+  int busy_pause_ms = 30;
   int lock_retry_ms = 1000;
   int message_timeout_ms = 10000;
   bool crash_after_publish = false;
