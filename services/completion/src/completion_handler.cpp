@@ -83,9 +83,10 @@ void CompletionHandler::Handle(const messaging::Event& event, db::Transaction& t
   HandleBatch({&event}, tx);
 }
 
-// The whole batch in a few multi-row statements: saga rows ensured and locked together, steps
-// inserted together, the pending sagas' steps read together; then one UPDATE and one outbox row
-// per saga that became final.
+// The whole batch in a few multi-row statements: saga rows ensured and locked together, the
+// stored steps of the few sagas that need them read together; then one UPDATE for the sagas that
+// became final, one INSERT for the batch's steps and the final ones, and one outbox row per final
+// saga.
 void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& events, db::Transaction& tx) {
   struct Incoming {
     const contracts::Envelope* env;
@@ -115,16 +116,6 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     const std::string* type;
     std::optional<std::string> reason;
     std::string at;  // DATETIME text
-  };
-  auto insert_steps = [](db::Connection& conn, const std::vector<StepRow>& rows) {
-    db::ExecuteRows(conn, sql::kInsertStepsHead, sql::kInsertStepsRow, rows.size(),
-                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
-                      st.setString(p, *rows[i].order_id);
-                      st.setString(p + 1, *rows[i].event_id);
-                      st.setString(p + 2, *rows[i].type);
-                      db::BindOptional(st, p + 3, rows[i].reason);
-                      st.setString(p + 4, rows[i].at);
-                    });
   };
 
   auto& conn = tx.Conn();
@@ -158,11 +149,6 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
       up.setString(4, earliest);
       up.executeUpdate();
     }
-    std::vector<StepRow> step_rows;
-    for (const auto& x : in) {
-      step_rows.push_back({&x.env->order_id, &x.env->event_id, &x.env->event_type, x.reason, x.occurred});
-    }
-    insert_steps(conn, step_rows);
     auto step_json = [](const contracts::Envelope& e, const std::optional<std::string>& why) {
       nlohmann::json j{{"eventId", e.event_id}, {"event", e.event_type}, {"at", e.occurred_at}};
       if (why) j["reason"] = *why;
@@ -174,8 +160,10 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     }
 
     // Sagas already final only gain a late step. An open saga is decided on this batch's steps,
-    // unless they hold half of a payment.failed + stock.released pair: only then are all its
-    // stored steps read (which include this batch's, inserted above).
+    // unless they hold half of a payment.failed + stock.released pair: only then are its stored
+    // steps read and added to them. This batch's steps are not stored yet: they go in one INSERT
+    // with the final steps below. A redelivered step may then count twice, which cannot change
+    // what Decide returns.
     std::map<std::string, std::vector<Step>> steps;
     for (const auto& x : in) {
       if (sagas.at(x.env->order_id).status == "PENDING") {
@@ -185,10 +173,7 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
     std::vector<std::string> open, history;
     for (auto& [id, batch] : steps) {
       open.push_back(id);
-      if (NeedsHistory(batch)) {
-        history.push_back(id);
-        batch.clear();
-      }
+      if (NeedsHistory(batch)) history.push_back(id);
     }
     db::QueryIn(conn, sql::kSelectStepTypesHead, history, [&](::sql::ResultSet& rs) {
       steps[rs.getString(1).asStdString()].push_back({rs.getString(2).asStdString(), db::OptionalString(rs, 3)});
@@ -246,9 +231,20 @@ void CompletionHandler::HandleBatch(const std::vector<const messaging::Event*>& 
           st.setInt64(p + 4, f.duration_ms);
         },
         sql::kFinishTail, sql::kFinishSeparator);
-    std::vector<StepRow> final_rows;
-    for (const auto& f : final_steps) final_rows.push_back({&f.order_id, &f.event_id, &f.type, f.reason, f.at});
-    insert_steps(conn, final_rows);
+    std::vector<StepRow> step_rows;
+    step_rows.reserve(in.size() + final_steps.size());
+    for (const auto& x : in) {
+      step_rows.push_back({&x.env->order_id, &x.env->event_id, &x.env->event_type, x.reason, x.occurred});
+    }
+    for (const auto& f : final_steps) step_rows.push_back({&f.order_id, &f.event_id, &f.type, f.reason, f.at});
+    db::ExecuteRows(conn, sql::kInsertStepsHead, sql::kInsertStepsRow, step_rows.size(),
+                    [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+                      st.setString(p, *step_rows[i].order_id);
+                      st.setString(p + 1, *step_rows[i].event_id);
+                      st.setString(p + 2, *step_rows[i].type);
+                      db::BindOptional(st, p + 3, step_rows[i].reason);
+                      st.setString(p + 4, step_rows[i].at);
+                    });
     outbox::AppendMany(tx, out);
   });
 }
