@@ -11,9 +11,7 @@ CREATE TABLE IF NOT EXISTS orders (
   traceparent VARCHAR(64) NULL,
   created_at  DATETIME(3) NOT NULL,
   updated_at  DATETIME(3) NOT NULL,
-  PRIMARY KEY (order_id),
-  KEY idx_orders_user (user_id),
-  KEY idx_orders_status (status)
+  PRIMARY KEY (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS order_items (

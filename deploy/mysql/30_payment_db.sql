@@ -21,8 +21,7 @@ CREATE TABLE IF NOT EXISTS payments (
   reason     VARCHAR(32) NULL,
   created_at DATETIME(3) NOT NULL,
   PRIMARY KEY (order_id),
-  UNIQUE KEY uq_payments_payment (payment_id),
-  KEY idx_payments_user (user_id)
+  UNIQUE KEY uq_payments_payment (payment_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Balance top-ups sent with an Idempotency-Key, and the answer given.

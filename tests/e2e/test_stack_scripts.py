@@ -24,20 +24,27 @@ class StackScriptsTest(unittest.TestCase):
         self.assertIn('"status":"PENDING"', res.stdout)
         self.assertEqual(pids(), before)  # nothing restarted
 
-    def test_up_drops_the_outbox_event_index_an_older_schema_still_has(self):
-        # Schemas created before the index was removed keep it until deploy/mysql/50_* runs.
+    def test_up_drops_the_unused_indexes_an_older_schema_still_has(self):
+        # Schemas created before these indexes were removed keep them until deploy/mysql/50_* runs.
         def indexed():
-            return sorted(row[0] for row in sql(
-                "SELECT table_schema FROM information_schema.statistics "
+            return sorted(f"{row[0]}.{row[1]}.{row[2]}" for row in sql(
+                "SELECT DISTINCT table_schema, table_name, index_name FROM information_schema.statistics "
                 "WHERE table_schema IN ('order_db', 'stock_db', 'payment_db', 'completion_db') "
-                "AND table_name = 'outbox' AND index_name = 'uq_outbox_event'"))
+                "AND index_name IN ('uq_outbox_event', 'idx_orders_user', 'idx_orders_status', "
+                "'idx_payments_user')"))
         sql("ALTER TABLE stock_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id); "
-            "ALTER TABLE completion_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id)")
-        self.assertEqual(indexed(), ["completion_db", "stock_db"])
+            "ALTER TABLE completion_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id); "
+            "ALTER TABLE order_db.orders ADD KEY idx_orders_user (user_id), ADD KEY idx_orders_status (status); "
+            "ALTER TABLE payment_db.payments ADD KEY idx_payments_user (user_id)")
+        self.assertEqual(indexed(), ["completion_db.outbox.uq_outbox_event", "order_db.orders.idx_orders_status",
+                                     "order_db.orders.idx_orders_user", "payment_db.payments.idx_payments_user",
+                                     "stock_db.outbox.uq_outbox_event"])
         for attempt in range(2):  # the second up finds nothing to drop
             res = script("up", "--no-build", "--no-demo", "--bin-dir", str(BINARY_DIR))
             self.assertEqual(res.returncode, 0, res.stderr)
             self.assertEqual(indexed(), [], f"after up #{attempt + 1}")
+        routines = sql("SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = 'order_db'")
+        self.assertEqual(int(routines[0][0]), 0, "the migration leaves no procedure behind")
 
     def test_status_shows_each_part_healthy(self):
         res = script("status")
