@@ -28,13 +28,19 @@ bool IsParam(const std::string& seg) {
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   auto segments = Split(pattern);
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments),
-                          std::move(handler), nullptr});
+                          std::move(handler), nullptr, nullptr});
 }
 
 void Router::AddStream(std::string method, std::string pattern, StreamHandler handler) {
   auto segments = Split(pattern);
   routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), nullptr,
-                          std::move(handler)});
+                          std::move(handler), nullptr});
+}
+
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  auto segments = Split(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(segments), nullptr,
+                          nullptr, std::move(handler)});
 }
 
 Router::Match Router::Find(std::string_view method, std::string_view path) const {

@@ -19,6 +19,8 @@
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -79,15 +81,92 @@ class StreamImpl : public EventStream, public std::enable_shared_from_this<Strea
   asio::steady_timer timer_;
 };
 
+// A handler's answer, or the error response for what it threw (the one place that translates).
+Response Guarded(const std::string& route, const std::string& traceparent,
+                 const std::function<Response()>& make) {
+  try {
+    return make();
+  } catch (const HttpError& e) {
+    return Response::Error(e.Status(), e.Code(), e.what(), e.Field());
+  } catch (const std::exception& e) {
+    log::Error("unhandled error in handler",
+               {{"route", route}, {"error", e.what()}, {"traceparent", traceparent}});
+    return Response::Error(500, "INTERNAL", "internal error");
+  }
+}
+
 }  // namespace
+
+/// An asynchronous handler's answer: set once from any thread, awaited by the session. Whichever
+/// comes second (the answer or the wait) resumes the session, always through its strand.
+class Reply::State {
+ public:
+  State(asio::any_io_executor ex, std::string route, std::string traceparent)
+      : route(std::move(route)), traceparent(std::move(traceparent)), ex_(std::move(ex)) {}
+
+  void Set(Response r) {
+    std::function<void(Response)> resume;
+    {
+      std::lock_guard lock(mu_);
+      if (answered_) return;
+      answered_ = true;
+      if (!resume_) {
+        answer_ = std::move(r);
+        return;
+      }
+      resume = std::move(resume_);
+    }
+    Resume(std::move(resume), std::move(r));
+  }
+
+  asio::awaitable<Response> Wait() {
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+        [this](auto handler) {
+          auto h = std::make_shared<decltype(handler)>(std::move(handler));
+          std::function<void(Response)> resume = [h](Response r) { (*h)(std::move(r)); };
+          std::unique_lock lock(mu_);
+          if (!answer_) {
+            resume_ = std::move(resume);
+            return;
+          }
+          auto r = std::move(*answer_);
+          answer_.reset();
+          lock.unlock();
+          Resume(std::move(resume), std::move(r));
+        },
+        asio::use_awaitable);
+  }
+
+  const std::string route;
+  const std::string traceparent;
+
+ private:
+  void Resume(std::function<void(Response)> resume, Response r) {
+    asio::post(ex_, [resume = std::move(resume), r = std::move(r)]() mutable { resume(std::move(r)); });
+  }
+
+  asio::any_io_executor ex_;
+  std::mutex mu_;
+  bool answered_ = false;
+  std::optional<Response> answer_;           // set before the session waits
+  std::function<void(Response)> resume_;     // set while the session waits
+};
+
+void Reply::operator()(Response response) const { state_->Set(std::move(response)); }
+
+void Reply::Answer(const std::function<Response()>& make) const {
+  state_->Set(Guarded(state_->route, state_->traceparent, make));
+}
 
 struct Server::Impl {
   ServerOptions options;
-  Router router;
   metrics::Registry& registry;
   metrics::HttpMetrics http_metrics;
   ReadinessCheck ready;
   asio::io_context io;
+  // After `io`, so destroyed before it: what the handlers own (a writer that still answers
+  // asynchronous requests, say) may post to `io` until then.
+  Router router;
   std::unique_ptr<asio::thread_pool> workers;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> io_threads;
@@ -96,11 +175,11 @@ struct Server::Impl {
 
   Impl(ServerOptions o, Router r, metrics::Registry& reg, ReadinessCheck rd)
       : options(std::move(o)),
-        router(std::move(r)),
         registry(reg),
         http_metrics(reg),
         ready(std::move(rd)),
-        io(std::max(1, options.io_threads)) {
+        io(std::max(1, options.io_threads)),
+        router(std::move(r)) {
     MountBuiltins();
   }
 
@@ -126,10 +205,37 @@ struct Server::Impl {
     });
   }
 
-  // Runs on a worker thread: route, call the handler, translate exceptions (the one place).
+  // Runs on a worker thread: call the matched handler (or answer 404/405).
   // `stream` is set for a streaming route; then a Response with status 0 means "stream it".
-  Response Dispatch(const RawRequest& raw, std::string& route_label,
+  Response Dispatch(const RawRequest& raw, Router::Match& match, std::string_view path,
+                    const std::string& route_label, const std::string& traceparent,
                     std::shared_ptr<StreamImpl>& stream) {
+    if (match.route == nullptr) {
+      return match.path_known
+                 ? Response::Error(405, "METHOD_NOT_ALLOWED", "method not allowed on this path")
+                 : Response::Error(404, "NOT_FOUND", "no route for " + std::string(path));
+    }
+    return Guarded(route_label, traceparent, [&] {
+      Request req(raw, std::move(match.params), traceparent);
+      if (match.route->stream_handler) {
+        auto answer = match.route->stream_handler(req, stream);
+        if (answer) {
+          stream.reset();
+          return std::move(*answer);
+        }
+        Response streaming;
+        streaming.status = 0;
+        return streaming;
+      }
+      stream.reset();
+      return match.route->handler(req);
+    });
+  }
+
+  // Routes on the I/O thread; an asynchronous route runs there too and is awaited, any other
+  // hops to the worker pool and back.
+  asio::awaitable<Response> Handle(const RawRequest& raw, std::string& route_label,
+                                   std::shared_ptr<StreamImpl>& stream) {
     const auto tp_it = raw.find("traceparent");
     const std::string traceparent =
         contracts::ContinueTrace(tp_it == raw.end() ? std::string() : std::string(tp_it->value()));
@@ -138,38 +244,31 @@ struct Server::Impl {
     path = path.substr(0, path.find('?'));
     const auto method = raw.method_string();
     auto match = router.Find(std::string_view(method.data(), method.size()), path);
+    route_label = match.route == nullptr ? "unmatched" : match.route->pattern;
     Response res;
-    if (match.route == nullptr) {
-      route_label = "unmatched";
-      res = match.path_known
-                ? Response::Error(405, "METHOD_NOT_ALLOWED", "method not allowed on this path")
-                : Response::Error(404, "NOT_FOUND", "no route for " + std::string(path));
-    } else {
-      route_label = match.route->pattern;
-      try {
+    if (match.route != nullptr && match.route->async_handler) {
+      stream.reset();
+      auto state = std::make_shared<Reply::State>(co_await asio::this_coro::executor, route_label,
+                                                  traceparent);
+      bool handed_off = false;
+      res = Guarded(route_label, traceparent, [&] {
         Request req(raw, std::move(match.params), traceparent);
-        if (match.route->stream_handler) {
-          auto answer = match.route->stream_handler(req, stream);
-          if (answer) {
-            stream.reset();
-            res = std::move(*answer);
-          } else {
-            res.status = 0;
-          }
-        } else {
-          stream.reset();
-          res = match.route->handler(req);
-        }
-      } catch (const HttpError& e) {
-        res = Response::Error(e.Status(), e.Code(), e.what(), e.Field());
-      } catch (const std::exception& e) {
-        log::Error("unhandled error in handler",
-                   {{"route", route_label}, {"error", e.what()}, {"traceparent", traceparent}});
-        res = Response::Error(500, "INTERNAL", "internal error");
-      }
+        match.route->async_handler(req, Reply(state));
+        handed_off = true;
+        return Response{};
+      });
+      if (handed_off) res = co_await state->Wait();
+    } else {
+      // Hop to the worker pool for the handler; resume here on the I/O thread afterwards.
+      res = co_await asio::co_spawn(
+          *workers,
+          [&]() -> asio::awaitable<Response> {
+            co_return Dispatch(raw, match, path, route_label, traceparent, stream);
+          },
+          asio::use_awaitable);
     }
     res.headers.emplace_back("traceparent", traceparent);
-    return res;
+    co_return res;
   }
 
   static bhttp::response<bhttp::string_body> ToBeast(Response&& r, unsigned version,
@@ -228,13 +327,7 @@ struct Server::Impl {
       const auto started = std::chrono::steady_clock::now();
       std::string route_label;
       auto event_stream = std::make_shared<StreamImpl>(co_await asio::this_coro::executor);
-      // Hop to the worker pool for the handler; resume here on the I/O thread afterwards.
-      Response res = co_await asio::co_spawn(
-          *workers,
-          [this, &req, &route_label, &event_stream]() -> asio::awaitable<Response> {
-            co_return Dispatch(req, route_label, event_stream);
-          },
-          asio::use_awaitable);
+      Response res = co_await Handle(req, route_label, event_stream);
       if (event_stream && res.status == 0) {
         co_await Stream(stream, *event_stream, req.version());
         const auto m = req.method_string();

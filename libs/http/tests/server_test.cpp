@@ -6,6 +6,8 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "saga/http/server.hpp"
@@ -245,5 +247,81 @@ TEST_CASE("A streaming route sends chunks written from another thread until clos
   Client c(server.Port());
   CHECK(c.Send(bhttp::verb::get, "/stream/0").result_int() == 404);
   for (auto& t : writers) t.join();
+  server.Stop();
+}
+
+TEST_CASE("An asynchronous route answers from another thread without holding a worker", "[http][async]") {
+  saga::metrics::Registry registry;
+  saga::http::Router r;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool worker_busy = false;
+  bool release_worker = false;
+  std::vector<std::thread> answerers;
+  r.Add("GET", "/block", [&](const Request&) {
+    std::unique_lock lock(mu);
+    worker_busy = true;
+    cv.notify_all();
+    // Released once the asynchronous requests were answered; if they needed this worker, they
+    // wait for it and the release never comes: 503 then.
+    if (!cv.wait_for(lock, std::chrono::seconds(10), [&] { return release_worker; })) {
+      return Response::Error(503, "STUCK", "asynchronous requests waited for the worker");
+    }
+    return Response::Json(200, {{"blocked", true}});
+  });
+  r.AddAsync("POST", "/later/{how}", [&](const Request& req, saga::http::Reply reply) {
+    const auto how = req.Param("how");
+    const auto body = req.Json();  // read now: the request is gone once this returns
+    if (how == "now") {
+      reply(Response::Json(201, {{"how", how}, {"body", body}}));  // answered before the server waits
+      return;
+    }
+    if (how == "refused") throw HttpError(409, "REFUSED", "refused at once", "how");
+    answerers.emplace_back([reply, how, body] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      reply.Answer([&]() -> Response {
+        if (how == "failing") throw std::runtime_error("secret detail");
+        if (how == "conflict") throw HttpError(409, "CONFLICT", "later conflict", "how");
+        return Response::Json(202, {{"how", how}, {"body", body}});
+      });
+      reply(Response::Json(200, {{"second", "ignored"}}));  // only the first answer counts
+    });
+  });
+  saga::http::Server server({.bind = "127.0.0.1", .port = 0, .io_threads = 1, .worker_threads = 1}, r, registry,
+                            nullptr);
+  server.Start();
+  // The only worker is busy for the whole test: the asynchronous route must not need it.
+  std::thread blocked([&] { CHECK(Client(server.Port()).Send(bhttp::verb::get, "/block").result_int() == 200); });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return worker_busy; });
+  }
+  Client c(server.Port());
+  for (int i = 0; i < 2; ++i) {  // keep-alive: the connection goes on after an async answer
+    auto res = c.Send(bhttp::verb::post, "/later/soon", R"({"n":)" + std::to_string(i) + "}");
+    REQUIRE(res.result_int() == 202);
+    CHECK(Body(res) == nlohmann::json{{"how", "soon"}, {"body", {{"n", i}}}});
+    CHECK(!res["traceparent"].empty());
+  }
+  auto res = c.Send(bhttp::verb::post, "/later/now", "{}");
+  CHECK(res.result_int() == 201);
+  res = c.Send(bhttp::verb::post, "/later/refused", "{}");
+  CHECK(res.result_int() == 409);
+  CHECK(Body(res)["error"]["code"] == "REFUSED");
+  res = c.Send(bhttp::verb::post, "/later/conflict", "{}");
+  CHECK(res.result_int() == 409);
+  CHECK(Body(res)["error"]["code"] == "CONFLICT");
+  res = c.Send(bhttp::verb::post, "/later/failing", "{}");
+  CHECK(res.result_int() == 500);
+  CHECK(res.body().find("secret") == std::string::npos);
+  res = c.Send(bhttp::verb::post, "/later/soon", "{");  // the handler's own parse error
+  CHECK(res.result_int() == 400);
+  {
+    std::lock_guard lock(mu);
+    release_worker = true;
+  }
+  cv.notify_all();
+  blocked.join();
+  for (auto& t : answerers) t.join();
   server.Stop();
 }

@@ -9,10 +9,7 @@ namespace saga::order {
 void Start(const config::Env& env, runtime::StopStack& stops) {
   const auto cfg = config::CommonConfig::Load(
       env, {.service = "order", .http_port = 8080, .db_user = "order_svc",
-            .db_password = "order_pw", .db_name = "order_db",
-            // A POST /orders waits on a worker for its group commit: enough workers let many
-            // requests share a transaction.
-            .http_worker_threads = 64});
+            .db_password = "order_pw", .db_name = "order_db"});
   const auto max_batch = static_cast<std::size_t>(env.Int("ORDER_BATCH_MAX", 32, 1, 1000));
   const auto in_flight = static_cast<int>(env.Int("ORDER_BATCHES_IN_FLIGHT", 2, 1, 64));
   runtime::StartConsumerService(

@@ -45,22 +45,35 @@ http::Router MakeRouter(OrderService service, metrics::Registry& registry) {
   auto& replayed = placed.Add({{"result", "replayed"}});
 
   http::Router router;
-  router.Add("POST", "/orders", [service, &created, &replayed](const http::Request& req) mutable {
-    return Translate([&] {
+  // Asynchronous: the request is read and checked on the I/O thread and queued for the next group
+  // commit; the answer goes out when that commits. No thread waits for it meanwhile.
+  router.AddAsync("POST", "/orders", [service, &created, &replayed](const http::Request& req,
+                                                                    http::Reply reply) mutable {
+    NewOrder order = Translate([&] {
       const auto body = req.Json();
-      const auto cmd = ParsePlaceOrder(body);
+      auto cmd = ParsePlaceOrder(body);
       auto key = req.Header("Idempotency-Key");
       if (key) ValidateIdempotencyKey(*key);
-      const auto result = service.Place(cmd, key, req.Traceparent());
-      (result.replayed ? replayed : created).Increment();
-      log::Debug(result.replayed ? "order replayed" : "order placed",
-                 {{"orderId", result.order_id}, {"traceparent", req.Traceparent()}});
-      auto res = http::Response::Json(202, {{"orderId", result.order_id},
-                                           {"status", "PENDING"},
-                                           {"sagaUrl", "/sagas/" + result.order_id}});
-      res.headers.emplace_back("Location", "/orders/" + result.order_id);
-      if (result.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
-      return res;
+      return NewOrder{std::move(cmd), std::move(key), req.Traceparent()};
+    });
+    service.Submit(std::move(order), [reply, &created, &replayed, traceparent = req.Traceparent()](
+                                         std::optional<PlaceOutcome> outcome, std::exception_ptr error) {
+      reply.Answer([&] {
+        return Translate([&] {
+          if (error) std::rethrow_exception(error);
+          if (auto* conflict = std::get_if<IdempotencyConflict>(&*outcome)) throw *conflict;
+          const auto& result = std::get<PlaceOrderResult>(*outcome);
+          (result.replayed ? replayed : created).Increment();
+          log::Debug(result.replayed ? "order replayed" : "order placed",
+                     {{"orderId", result.order_id}, {"traceparent", traceparent}});
+          auto res = http::Response::Json(202, {{"orderId", result.order_id},
+                                               {"status", "PENDING"},
+                                               {"sagaUrl", "/sagas/" + result.order_id}});
+          res.headers.emplace_back("Location", "/orders/" + result.order_id);
+          if (result.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+          return res;
+        });
+      });
     });
   });
   router.Add("GET", "/orders/{orderId}", [service](const http::Request& req) mutable {

@@ -172,6 +172,11 @@ PlaceOrderResult OrderService::Place(const PlaceOrderCommand& cmd,
   return writer_->Place(NewOrder{cmd, idempotency_key, traceparent});
 }
 
+void OrderService::Submit(
+    NewOrder order, std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)> done) {
+  writer_->Submit(std::move(order), std::move(done));
+}
+
 std::optional<OrderView> OrderService::Get(const std::string& order_id) {
   return db::InTransaction(*pool_, [&](db::Transaction& tx) {
     auto view = FindOrder(tx, order_id);

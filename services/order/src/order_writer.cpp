@@ -1,9 +1,12 @@
 #include "saga/order/order_writer.hpp"
 
 #include <algorithm>
+#include <future>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "saga/log/log.hpp"
 
 namespace saga::order {
 namespace {
@@ -20,42 +23,61 @@ auto WriteInTransaction(db::Pool& pool, F&& write) {
 }  // namespace
 
 OrderWriter::OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight)
-    : pool_(pool), max_batch_(std::max<std::size_t>(1, max_batch)), max_in_flight_(std::max(1, max_in_flight)) {}
+    : pool_(pool), max_batch_(std::max<std::size_t>(1, max_batch)) {
+  for (int i = 0; i < std::max(1, max_in_flight); ++i) writers_.emplace_back([this] { Run(); });
+}
+
+OrderWriter::~OrderWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  for (auto& t : writers_) t.join();
+}
+
+void OrderWriter::Submit(NewOrder order, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::make_unique<Waiter>(Waiter{std::move(order), std::move(done), {}, {}}));
+  }
+  work_.notify_one();
+}
 
 PlaceOrderResult OrderWriter::Place(const NewOrder& order) {
-  Waiter me(&order);
-  std::unique_lock lock(mu_);
-  queue_.push_back(&me);
-  if (in_flight_ < max_in_flight_) {  // nothing else waits then: lead a batch at once
-    ++in_flight_;
-    me.lead = TakeBatch();
-  }
-  while (!me.done) {
-    if (me.lead.empty()) {
-      me.wake.wait(lock);
-      continue;
+  std::promise<PlaceOutcome> result;
+  auto future = result.get_future();
+  Submit(order, [&result](std::optional<PlaceOutcome> outcome, std::exception_ptr error) {
+    if (error) {
+      result.set_exception(error);
+    } else {
+      result.set_value(std::move(*outcome));
     }
-    const auto batch = std::exchange(me.lead, {});
+  });
+  auto outcome = future.get();
+  if (auto* conflict = std::get_if<IdempotencyConflict>(&outcome)) throw *conflict;
+  return std::get<PlaceOrderResult>(std::move(outcome));
+}
+
+void OrderWriter::Run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued is written
+    const auto batch = TakeBatch();
+    ++in_flight_;
     lock.unlock();
     Write(batch);
+    for (const auto& w : batch) {
+      try {
+        w->done(std::move(w->outcome), w->error);
+      } catch (const std::exception& e) {
+        log::Error("order callback failed", {{"error", e.what()}});
+      }
+    }
     lock.lock();
-    // Wake exactly the callers whose orders were written, and hand the freed slot with the next
-    // batch to the oldest queued caller: no thread wakes only to find nothing to do.
-    for (auto* w : batch) {
-      w->done = true;
-      if (w != &me) w->wake.notify_one();
-    }
     --in_flight_;
-    if (!queue_.empty()) {
-      auto* next = queue_.front();
-      ++in_flight_;
-      next->lead = TakeBatch();
-      next->wake.notify_one();
-    }
   }
-  if (me.error) std::rethrow_exception(me.error);
-  if (auto* conflict = std::get_if<IdempotencyConflict>(&*me.outcome)) throw *conflict;
-  return std::get<PlaceOrderResult>(std::move(*me.outcome));
 }
 
 std::size_t OrderWriter::Queued() {
@@ -73,29 +95,29 @@ std::size_t OrderWriter::Transactions() {
   return transactions_;
 }
 
-std::vector<OrderWriter::Waiter*> OrderWriter::TakeBatch() {
-  std::vector<Waiter*> batch;
+OrderWriter::Batch OrderWriter::TakeBatch() {
+  Batch batch;
   std::set<std::string> keys;
   for (auto it = queue_.begin(); it != queue_.end() && batch.size() < max_batch_;) {
-    const auto& key = (*it)->order->idempotency_key;
+    const auto& key = (*it)->order.idempotency_key;
     if (key && !keys.insert(*key).second) {
       ++it;  // the same key is in this batch already: it waits for the next one
       continue;
     }
-    batch.push_back(*it);
+    batch.push_back(std::move(*it));
     it = queue_.erase(it);
   }
   return batch;
 }
 
-void OrderWriter::Write(const std::vector<Waiter*>& batch) {
+void OrderWriter::Write(const Batch& batch) {
   if (batch.size() == 1) {
     WriteAlone(*batch.front());
     return;
   }
   std::vector<const NewOrder*> orders;
   orders.reserve(batch.size());
-  for (const auto* w : batch) orders.push_back(w->order);
+  for (const auto& w : batch) orders.push_back(&w->order);
   try {
     auto outcomes = WriteInTransaction(pool_, [&](db::Transaction& tx) { return PlaceOrders(tx, orders); });
     Count();
@@ -103,12 +125,12 @@ void OrderWriter::Write(const std::vector<Waiter*>& batch) {
   } catch (const db::Error& e) {
     // Retried already, or failed in its commit: the outcome is the same for every order.
     if (e.IsRetryable()) {
-      for (auto* w : batch) w->error = std::current_exception();
+      for (const auto& w : batch) w->error = std::current_exception();
       return;
     }
-    for (auto* w : batch) WriteAlone(*w);
+    for (const auto& w : batch) WriteAlone(*w);
   } catch (const std::exception&) {
-    for (auto* w : batch) WriteAlone(*w);
+    for (const auto& w : batch) WriteAlone(*w);
   }
 }
 
@@ -119,7 +141,7 @@ void OrderWriter::Count() {
 
 void OrderWriter::WriteAlone(Waiter& w) {
   try {
-    auto outcomes = WriteInTransaction(pool_, [&](db::Transaction& tx) { return PlaceOrders(tx, {w.order}); });
+    auto outcomes = WriteInTransaction(pool_, [&](db::Transaction& tx) { return PlaceOrders(tx, {&w.order}); });
     Count();
     w.outcome = std::move(outcomes.front());
   } catch (...) {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <exception>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -79,9 +81,13 @@ class OrderService {
   /// `max_batch` caps the orders written in one transaction (1 writes each order alone);
   /// `max_in_flight` the transactions writing orders at once.
   explicit OrderService(db::Pool& pool, std::size_t max_batch = 32, int max_in_flight = 2);
+  /// Blocks until the order is committed. Throws IdempotencyConflict or db::Error.
   PlaceOrderResult Place(const PlaceOrderCommand& cmd,
                          const std::optional<std::string>& idempotency_key,
                          const std::string& traceparent);
+  /// Returns at once; `done` gets the order's outcome or its error on a writer thread.
+  void Submit(NewOrder order,
+              std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)> done);
   std::optional<OrderView> Get(const std::string& order_id);
 
  private:

@@ -4,8 +4,11 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "saga/db/pool.hpp"
@@ -13,18 +16,26 @@
 
 namespace saga::order {
 
-/// Group commit for POST /orders: callers that arrive while `max_in_flight` batches are being
-/// written queue up, and the next of them to lead writes the queued orders (up to `max_batch`,
-/// keys distinct) in one transaction with PlaceOrders. No extra thread: when a batch is written,
-/// its leader wakes the batch's callers and hands the next batch to the oldest queued caller,
-/// each through that caller's own condition variable. A batch that fails for a
-/// reason that is not retryable is written again one order at a time, so one bad order fails
-/// only itself.
+/// Group commit for POST /orders: `max_in_flight` writer threads each take what has queued (up to
+/// `max_batch` orders, keys distinct) and write it in one transaction with PlaceOrders. Orders
+/// that arrive while every writer is busy queue up and go in the next batch together. Nothing
+/// waits on a thread of its own: Submit returns at once and the order's callback runs on the
+/// writer thread once the batch committed (or failed). A batch that fails for a reason that is
+/// not retryable is written again one order at a time, so one bad order fails only itself.
 class OrderWriter {
  public:
-  OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight = 2);
+  /// An order's outcome, or the error that failed it (a db::Error, for example).
+  using Done = std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)>;
 
-  /// Blocks until `order` is committed (or failed). Throws IdempotencyConflict or db::Error.
+  OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight = 2);
+  /// Writes what is queued, then stops the writer threads.
+  ~OrderWriter();
+  OrderWriter(const OrderWriter&) = delete;
+  OrderWriter& operator=(const OrderWriter&) = delete;
+
+  /// Queues `order`; `done` is called exactly once, on a writer thread.
+  void Submit(NewOrder order, Done done);
+  /// Submits and waits. Throws IdempotencyConflict or db::Error.
   PlaceOrderResult Place(const NewOrder& order);
 
   /// Orders waiting for a batch, batches being written, and transactions written so far (for
@@ -35,27 +46,28 @@ class OrderWriter {
 
  private:
   struct Waiter {
-    explicit Waiter(const NewOrder* o) : order(o) {}
-    const NewOrder* order;
+    NewOrder order;
+    Done done;
     std::optional<PlaceOutcome> outcome;
     std::exception_ptr error;
-    std::vector<Waiter*> lead;      // a batch this caller is to write (handed over with mu_ held)
-    std::condition_variable wake;   // notified when `done` or `lead` changes
-    bool done = false;
   };
+  using Batch = std::vector<std::unique_ptr<Waiter>>;
 
-  std::vector<Waiter*> TakeBatch();  // with mu_ held
-  void Write(const std::vector<Waiter*>& batch);
+  void Run();
+  Batch TakeBatch();  // with mu_ held
+  void Write(const Batch& batch);
   void WriteAlone(Waiter& w);
   void Count();
 
   db::Pool& pool_;
   const std::size_t max_batch_;
-  const int max_in_flight_;
   std::mutex mu_;
-  std::deque<Waiter*> queue_;
+  std::condition_variable work_;  // an order queued, or stopping
+  std::deque<std::unique_ptr<Waiter>> queue_;
   int in_flight_ = 0;
   std::size_t transactions_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> writers_;
 };
 
 }  // namespace saga::order
