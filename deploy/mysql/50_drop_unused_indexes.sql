@@ -9,10 +9,17 @@
 -- hence information_schema and a prepared ALTER in a procedure (valid on MySQL 8 too).
 DROP PROCEDURE IF EXISTS order_db.saga_drop_index;
 DELIMITER //
+-- The names go into the look-up as literals, as in a plain query: compared with a parameter,
+-- information_schema's utf8mb3 columns would meet a utf8mb4 value of the same coercibility.
 CREATE PROCEDURE order_db.saga_drop_index(IN s VARCHAR(64), IN t VARCHAR(64), IN i VARCHAR(64))
 BEGIN
-  IF EXISTS (SELECT 1 FROM information_schema.statistics
-             WHERE table_schema = s AND table_name = t AND index_name = i) THEN
+  SET @found_sql = CONCAT('SELECT COUNT(*) INTO @found FROM information_schema.statistics ',
+                          'WHERE table_schema = ''', s, ''' AND table_name = ''', t,
+                          ''' AND index_name = ''', i, '''');
+  PREPARE found_stmt FROM @found_sql;
+  EXECUTE found_stmt;
+  DEALLOCATE PREPARE found_stmt;
+  IF @found > 0 THEN
     SET @drop_sql = CONCAT('ALTER TABLE `', s, '`.`', t, '` DROP INDEX `', i, '`');
     PREPARE drop_stmt FROM @drop_sql;
     EXECUTE drop_stmt;
