@@ -28,11 +28,13 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
       throw config::ConfigError("RELAY_SCHEMAS entry '" + s + "' is not a plain schema name");
     }
   }
-  c.batch_size = static_cast<int>(env.Int("RELAY_BATCH_SIZE", 500, 1, 10000));
-  c.idle_max_ms = static_cast<int>(env.Int("RELAY_IDLE_MAX_MS", 100, 1, 60000));
-  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", 30, 0, 1000));
-  c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", 1000, 10, 600000));
-  c.message_timeout_ms = static_cast<int>(env.Int("RELAY_MESSAGE_TIMEOUT_MS", 10000, 100, 600000));
+  // Each default is the one RelayConfig declares.
+  c.batch_size = static_cast<int>(env.Int("RELAY_BATCH_SIZE", c.batch_size, 1, 10000));
+  c.idle_max_ms = static_cast<int>(env.Int("RELAY_IDLE_MAX_MS", c.idle_max_ms, 1, 60000));
+  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", c.busy_pause_ms, 0, 1000));
+  c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", c.lock_retry_ms, 10, 600000));
+  c.message_timeout_ms =
+      static_cast<int>(env.Int("RELAY_MESSAGE_TIMEOUT_MS", c.message_timeout_ms, 100, 600000));
   const auto failpoint = env.String("RELAY_FAILPOINT", "");
   if (!failpoint.empty() && failpoint != "after_publish") {
     throw config::ConfigError("RELAY_FAILPOINT='" + failpoint + "' is not 'after_publish'");

@@ -12,12 +12,13 @@
 
 namespace saga::relay {
 
+/// One worker's settings. The first five come from RelayConfig, which holds their defaults.
 struct RelayOptions {
   std::string schema;  // whose `outbox` table this worker drains
-  std::size_t batch_size = 500;
-  std::chrono::milliseconds idle_max{100};      // longest sleep between polls of an empty outbox
-  std::chrono::milliseconds busy_pause{30};     // sleep after a pass that found less than a full batch
-  std::chrono::milliseconds lock_retry{1000};   // how often a standby retries the lock
+  std::size_t batch_size = 0;
+  std::chrono::milliseconds idle_max{};    // longest sleep between polls of an empty outbox
+  std::chrono::milliseconds busy_pause{};  // sleep after a pass that found less than a full batch
+  std::chrono::milliseconds lock_retry{};  // how often a standby retries the lock
   std::chrono::milliseconds error_backoff_max{5000};
   std::chrono::milliseconds stats_interval{1000};
   /// Test-only fault injection: exit the process after the broker acknowledged a batch and
