@@ -148,7 +148,8 @@ saga_require_free_port() {
 # Sized for load tests (docs/benchmarks.md): with a 256 MB buffer pool and redo log and the default
 # io_capacity of 200, a few minutes at 650 orders/s ended in multi-second stalls (page flushing).
 # The thread pool runs statements on a few threads instead of one per connection: about 40
-# connections share two CPUs with the services, and it cost MariaDB 4-7% less CPU at 1000/s.
+# connections share two CPUs with the services, and MariaDB used 6-7 points of a core less at
+# 1000/s (docs/benchmarks.md, "Seventh session").
 saga_start_mariadb() {
   local dir=$SAGA_RUN_DIR/mysql i
   # Durable commits by default; SAGA_DB_DURABILITY=relaxed is a separate, labelled benchmark mode
