@@ -391,6 +391,35 @@ WHERE r.run_id = '{run_id}' AND s.duration_ms IS NOT NULL;""")
     return [(float(a), int(b), c, d) for a, b, c, d in rows]
 
 
+# The completed saga's path: each hop runs from one step's occurredAt (set by the service that
+# wrote the event, in its transaction) to the next one's, so the three hops add up to the saga time.
+HOPS = [("order.created", "stock.reserved"), ("stock.reserved", "payment.completed"),
+        ("payment.completed", "order.completed")]
+
+
+def saga_hops(db, run_id):
+    """Per completed saga of the run: the time of each hop and of the whole path, in ms."""
+    steps = [HOPS[0][0]] + [to for _, to in HOPS]
+    cols = ", ".join(f"MAX(CASE WHEN st.event_type = '{e}' THEN st.occurred_at END) AS t{i}"
+                     for i, e in enumerate(steps))
+    diffs = ", ".join(f"TIMESTAMPDIFF(MICROSECOND, t{i}, t{i + 1}) / 1000" for i in range(len(HOPS)))
+    rows = db.run(f"""SELECT {diffs}, TIMESTAMPDIFF(MICROSECOND, t0, t{len(HOPS)}) / 1000 FROM (
+SELECT {cols} FROM saga_bench.run_orders r
+JOIN completion_db.sagas s ON s.order_id = r.order_id AND s.status = 'COMPLETED'
+JOIN completion_db.saga_steps st ON st.order_id = r.order_id
+WHERE r.run_id = '{run_id}' GROUP BY r.order_id) p;""")
+    return [[float(v) for v in row] for row in rows]
+
+
+def hop_stats(rows):
+    """Percentiles and mean of each hop and of the whole path, over the completed sagas."""
+    def stats(values):
+        return {**report.percentiles(values), "mean": round(sum(values) / len(values), 2) if values else 0}
+    return {"sagas": len(rows),
+            "hops": [{"from": a, "to": b, **stats([r[i] for r in rows])} for i, (a, b) in enumerate(HOPS)],
+            "total": stats([r[-1] for r in rows])}
+
+
 def main():
     ap = argparse.ArgumentParser(prog="loadtest/bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -512,6 +541,7 @@ def main():
         "error_kinds": lg_result["error_kinds"],
         "http_ms": lg_result["http_ms"],
         "saga_ms": report.percentiles([s[1] for s in sagas]),
+        "saga_hops_ms": hop_stats(saga_hops(db, run_id)),
         "sagas": counts, "cancelled_by": by_reason,
         "invariants": {"ok": all(c["ok"] for c in checks), "checks": checks},
         "cpu_percent_of_one_core": cpu,

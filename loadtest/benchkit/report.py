@@ -32,6 +32,8 @@ def text_summary(r):
         + (f" ({r['placed_without_answer']} of them placed all the same)" if r.get("placed_without_answer") else ""),
         f"http ms  p50 {h['p50']:.1f}  p95 {h['p95']:.1f}  p99 {h['p99']:.1f}  max {h['max']:.1f}",
         f"saga ms  p50 {s['p50']}  p95 {s['p95']}  p99 {s['p99']}  max {s['max']}",
+        "saga hops (completed; p50 / p99 ms) " + ", ".join(
+            f"{x['from']} -> {x['to']} {x['p50']:g} / {x['p99']:g}" for x in r["saga_hops_ms"]["hops"]),
         f"sagas    completed {c['completed']}, cancelled {c['cancelled']} {r.get('cancelled_by', {})}, "
         f"pending {c['pending']}",
         "cpu %    " + ", ".join(f"{k} {v}" for k, v in sorted(r["cpu_percent_of_one_core"].items(),
@@ -120,6 +122,9 @@ def render(r):
         f"<tr><td>HTTP ms p50 / p95 / p99 / max</td><td>{h['p50']:.1f} / {h['p95']:.1f} / {h['p99']:.1f} / "
         f"{h['max']:.1f}</td></tr>",
         f"<tr><td>saga ms p50 / p95 / p99 / max</td><td>{s['p50']} / {s['p95']} / {s['p99']} / {s['max']}</td></tr>",
+        "".join(f"<tr><td>&nbsp;&nbsp;completed sagas, {esc(x['from'])} to {esc(x['to'])}: ms p50 / p95 / p99 / max"
+                f"</td><td>{x['p50']:g} / {x['p95']:g} / {x['p99']:g} / {x['max']:g}</td></tr>"
+                for x in r["saga_hops_ms"]["hops"]),
         f"<tr><td>sagas completed / cancelled / pending</td><td>{c['completed']} / {c['cancelled']} / "
         f"{c['pending']}</td></tr>",
         "</table>",

@@ -56,6 +56,19 @@ class BenchTest(unittest.TestCase):
         self.assertGreater(r["cancelled_by"].get("OUT_OF_STOCK", 0), 0)
         self.assertGreater(r["cancelled_by"].get("UNKNOWN_USER", 0), 0)
         self.assertEqual(sum(r["cancelled_by"].values()), s["cancelled"])
+        # Where the completed sagas spent their time: three hops, each a part of its saga's path,
+        # so no hop's percentile exceeds the path's and their means add up to the path's mean.
+        hops = r["saga_hops_ms"]
+        self.assertEqual(hops["sagas"], s["completed"])
+        self.assertEqual([(x["from"], x["to"]) for x in hops["hops"]],
+                         [("order.created", "stock.reserved"), ("stock.reserved", "payment.completed"),
+                          ("payment.completed", "order.completed")])
+        for x in hops["hops"]:
+            self.assertGreater(x["p50"], 0, x)
+            for q in ("p50", "p95", "p99", "max"):
+                self.assertLessEqual(x[q], hops["total"][q], (q, x, hops["total"]))
+        self.assertAlmostEqual(sum(x["mean"] for x in hops["hops"]), hops["total"]["mean"], delta=0.05)
+        self.assertIn("saga hops (completed; p50 / p99 ms) order.created -> stock.reserved", text)
         self.assertTrue(r["invariants"]["ok"])
         self.assertGreaterEqual(len(r["invariants"]["checks"]), 8)
         self.assertTrue(all(c["ok"] for c in r["invariants"]["checks"]))
@@ -66,6 +79,7 @@ class BenchTest(unittest.TestCase):
         html = (self.dir / "r.html").read_text()
         self.assertIn("<svg", html)
         self.assertIn("Outbox backlog", html)
+        self.assertIn("completed sagas, payment.completed to order.completed", html)
         self.assertIn("PASS", html)
         self.assertIn("invariants ok", text)
         self.assertEqual([(t["name"], t["ok"]) for t in r["targets"]],
