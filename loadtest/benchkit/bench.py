@@ -398,7 +398,9 @@ HOPS = [("order.created", "stock.reserved"), ("stock.reserved", "payment.complet
 
 
 def saga_hops(db, run_id):
-    """Per completed saga of the run: the time of each hop and of the whole path, in ms."""
+    """Per completed saga of the run: the time of each hop and of the whole path, in ms. A saga is
+    decided on payment.completed alone, so a step from another topic may still be on its way: such
+    a saga is left out rather than read as a hop of unknown length."""
     steps = [HOPS[0][0]] + [to for _, to in HOPS]
     cols = ", ".join(f"MAX(CASE WHEN st.event_type = '{e}' THEN st.occurred_at END) AS t{i}"
                      for i, e in enumerate(steps))
@@ -407,7 +409,8 @@ def saga_hops(db, run_id):
 SELECT {cols} FROM saga_bench.run_orders r
 JOIN completion_db.sagas s ON s.order_id = r.order_id AND s.status = 'COMPLETED'
 JOIN completion_db.saga_steps st ON st.order_id = r.order_id
-WHERE r.run_id = '{run_id}' GROUP BY r.order_id) p;""")
+WHERE r.run_id = '{run_id}' GROUP BY r.order_id) p
+WHERE {" AND ".join(f"t{i} IS NOT NULL" for i in range(len(steps)))};""")
     return [[float(v) for v in row] for row in rows]
 
 
