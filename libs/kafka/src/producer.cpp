@@ -88,7 +88,9 @@ std::vector<DeliveryResult> Producer::SendAndWait(const std::vector<OutMessage>&
     }
   }
   // Every enqueued message gets exactly one report within message.timeout.ms, so this ends.
-  while (pending > 0) p.poll(5);
+  // flush() sends what is queued at once instead of after linger.ms (the caller waits for the
+  // whole batch anyway) and serves the delivery reports while it waits.
+  while (pending > 0) p.flush(100);
   return results;
 }
 
