@@ -241,7 +241,8 @@ saga_start_service() {
   env HTTP_BIND=127.0.0.1 HTTP_PORT="$port" DB_HOST=127.0.0.1 DB_PORT="$SAGA_DB_PORT" \
     KAFKA_BOOTSTRAP="$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")" \
     KAFKA_PARTITIONS="${KAFKA_PARTITIONS:-12}" ADMIN_TOKEN="$(saga_admin_token)" \
-    LOG_LEVEL="${LOG_LEVEL:-info}" "$@" \
+    LOG_LEVEL="${LOG_LEVEL:-info}" RELAY_WAKE_ADDR="${RELAY_WAKE_ADDR-127.0.0.1:$SAGA_RELAY_PORT}" \
+    RELAY_WAKE_BIND="${RELAY_WAKE_BIND-127.0.0.1:$SAGA_RELAY_PORT}" "$@" \
     setsid "$bin" </dev/null >>"$SAGA_RUN_DIR/logs/$name.log" 2>&1 &
   echo $! >"$(saga_pidfile "$name")"
   saga_wait_http "http://127.0.0.1:$port/health/ready" 30 \

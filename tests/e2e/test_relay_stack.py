@@ -20,6 +20,24 @@ class RelayStackTest(unittest.TestCase):
         ready = http("GET", RELAY_URL + "/health/ready")
         self.assertEqual(ready.status, 200, ready.body)
 
+    def test_each_service_hints_the_relay_after_committing_outbox_rows(self):
+        def hints():
+            out = {}
+            for line in http("GET", RELAY_URL + "/metrics").body.splitlines():
+                if line.startswith("relay_wake_hints_total{"):
+                    out[line.split('schema="')[1].split('"')[0]] = float(line.rsplit(" ", 1)[1])
+            return out
+
+        before = hints()
+        res = post_order(ORDER)
+        self.assertEqual(res.status, 202, res.body)
+        # Each consumer step of the saga commits outbox rows in its own schema and hints the relay;
+        # the order service does not unless ORDER_RELAY_HINTS=true (order_db runs on the timer).
+        schemas = ("stock_db", "payment_db", "completion_db")
+        self.assertTrue(wait_for(lambda: all(hints().get(s, 0) > before.get(s, 0) for s in schemas), 30),
+                        f"hints before {before}, after {hints()}")
+        self.assertEqual(hints().get("order_db", 0), before.get("order_db", 0))
+
     def test_orders_are_accepted_during_a_broker_outage_and_published_after_it(self):
         signal_broker(BROKER_DOWN)
         try:

@@ -48,6 +48,14 @@ TEST_CASE("CommonConfig uses service defaults and validates each variable", "[co
                     Catch::Contains("KAFKA_PARTITIONS"));
   CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"LOG_LEVEL", "loud"}}), kDefaults), Catch::Contains("LOG_LEVEL"));
   CHECK_THROWS_AS(CommonConfig::Load(Env(Vars{{"DB_PORT", "-1"}}), kDefaults), ConfigError);
+
+  CHECK(c.relay_wake.empty());  // no hints unless asked for
+  CHECK(CommonConfig::Load(Env(Vars{{"RELAY_WAKE_ADDR", "relay:8084"}}), kDefaults).relay_wake == "relay:8084");
+  for (const auto* bad : {"relay", "relay:", "relay:port", "relay:99999", "relay:123456"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"RELAY_WAKE_ADDR", bad}}), kDefaults),
+                      Catch::Contains("RELAY_WAKE_ADDR"));
+  }
 }
 
 TEST_CASE("Env::FromFile reads the stack.env format", "[config]") {

@@ -1,5 +1,6 @@
 #include "saga/messaging/processor.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "saga/contracts/trace.hpp"
@@ -51,6 +52,7 @@ std::vector<bool> EventProcessor::Apply(const std::vector<Event>& events) {
     return applied;
   });
   handler_.Committed();
+  if (on_committed_ && std::find(fresh.begin(), fresh.end(), true) != fresh.end()) on_committed_();
   return fresh;
 }
 

@@ -5,6 +5,7 @@
 
 #include "saga/http/server.hpp"
 #include "saga/log/log.hpp"
+#include "saga/outbox/wake.hpp"
 #include "saga/runtime/options.hpp"
 
 namespace saga::runtime {
@@ -24,6 +25,8 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
   server->Start();
   stops.Push("http server", [server] { server->Stop(); });
 
+  // Every member's commits hint the relay for this service's schema (RELAY_WAKE_ADDR).
+  auto wake = std::make_shared<outbox::WakeSender>(cfg.relay_wake, cfg.db.name);
   auto consumer_options = ConsumerOptions(cfg, cfg.service, topics);
   auto& lag =
       prometheus::BuildGauge()
@@ -51,6 +54,7 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
     auto member_handler = make_handler(*registry);
     auto processor = std::make_shared<messaging::EventProcessor>(cfg.service, *pool, *producer,
                                                                  *member_handler, *registry);
+    if (wake->Enabled()) processor->OnCommitted([wake] { wake->Notify(); });
     auto options = consumer_options;
     options.on_lag = [lag_by_topic, lags, member](const std::vector<kafka::PartitionLag>& parts) {
       std::map<std::string, double> sums;

@@ -163,8 +163,10 @@ std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& st
   });
 }
 
-OrderService::OrderService(db::Pool& pool, std::size_t max_batch, int max_in_flight)
-    : pool_(&pool), writer_(std::make_shared<OrderWriter>(pool, max_batch, max_in_flight)) {}
+OrderService::OrderService(db::Pool& pool, std::size_t max_batch, int max_in_flight,
+                           std::function<void()> committed)
+    : pool_(&pool),
+      writer_(std::make_shared<OrderWriter>(pool, max_batch, max_in_flight, std::move(committed))) {}
 
 PlaceOrderResult OrderService::Place(const PlaceOrderCommand& cmd,
                                      const std::optional<std::string>& idempotency_key,

@@ -22,8 +22,9 @@ auto WriteInTransaction(db::Pool& pool, F&& write) {
 
 }  // namespace
 
-OrderWriter::OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight)
-    : pool_(pool), max_batch_(std::max<std::size_t>(1, max_batch)) {
+OrderWriter::OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight,
+                         std::function<void()> committed)
+    : pool_(pool), max_batch_(std::max<std::size_t>(1, max_batch)), committed_(std::move(committed)) {
   for (int i = 0; i < std::max(1, max_in_flight); ++i) writers_.emplace_back([this] { Run(); });
 }
 
@@ -135,8 +136,11 @@ void OrderWriter::Write(const Batch& batch) {
 }
 
 void OrderWriter::Count() {
-  std::lock_guard lock(mu_);
-  ++transactions_;
+  {
+    std::lock_guard lock(mu_);
+    ++transactions_;
+  }
+  if (committed_) committed_();
 }
 
 void OrderWriter::WriteAlone(Waiter& w) {

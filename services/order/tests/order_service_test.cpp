@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cppconn/resultset.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <set>
@@ -211,7 +212,8 @@ TEST_CASE("OrderWriter writes the orders that queue behind a running batch in on
           "[order][batch]") {
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
-  OrderWriter writer(pool, 32, 1);
+  std::atomic<int> committed{0};  // the relay hint hook: once per committed transaction
+  OrderWriter writer(pool, 32, 1, [&committed] { ++committed; });
   KeyBlocker blocker(schema.Db(), "first");
 
   // The first order's batch waits on the blocked key; ten more queue meanwhile, two of them
@@ -226,6 +228,7 @@ TEST_CASE("OrderWriter writes the orders that queue behind a running batch in on
                           [&](const NewOrder& order, std::size_t i) { results[i] = writer.Place(order); });
 
   CHECK(writer.Transactions() == 3);  // the first; eight new keys and "dup"; "dup" again
+  CHECK(committed.load() == 3);       // each ran before its orders' callbacks
   CHECK(schema.Count("orders") == 10);
   CHECK(schema.Count("outbox") == 10);
   CHECK(results[9].order_id == results[10].order_id);

@@ -7,6 +7,7 @@
 
 #include "saga/http/server.hpp"
 #include "saga/log/log.hpp"
+#include "saga/outbox/wake.hpp"
 #include "saga/relay/relay_worker.hpp"
 
 namespace saga::relay {
@@ -31,8 +32,18 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
   // Each default is the one RelayConfig declares.
   c.batch_size = static_cast<int>(env.Int("RELAY_BATCH_SIZE", c.batch_size, 1, 10000));
   c.idle_max_ms = static_cast<int>(env.Int("RELAY_IDLE_MAX_MS", c.idle_max_ms, 1, 60000));
-  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", c.busy_pause_ms, 0, 1000));
+  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", c.busy_pause_ms, 0, 60000));
   c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", c.lock_retry_ms, 10, 600000));
+  c.wake_bind = env.String("RELAY_WAKE_BIND", "");
+  if (!c.wake_bind.empty()) {
+    try {
+      outbox::SplitHostPort(c.wake_bind);
+    } catch (const std::invalid_argument& e) {
+      throw config::ConfigError(std::string("RELAY_WAKE_BIND: ") + e.what());
+    }
+  }
+  c.wake_min_gap_ms =
+      static_cast<int>(env.Int("RELAY_WAKE_MIN_GAP_MS", c.wake_min_gap_ms, 0, 1000));
   c.message_timeout_ms =
       static_cast<int>(env.Int("RELAY_MESSAGE_TIMEOUT_MS", c.message_timeout_ms, 100, 600000));
   const auto failpoint = env.String("RELAY_FAILPOINT", "");
@@ -56,6 +67,7 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
                      .idle_max = std::chrono::milliseconds(cfg.idle_max_ms),
                      .busy_pause = std::chrono::milliseconds(cfg.busy_pause_ms),
                      .lock_retry = std::chrono::milliseconds(cfg.lock_retry_ms),
+                     .wake_min_gap = std::chrono::milliseconds(cfg.wake_min_gap_ms),
                      .crash_after_publish = cfg.crash_after_publish},
         db::Options{.host = cfg.common.db.host,
                     .port = cfg.common.db.port,
@@ -72,9 +84,28 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
         *relay_metrics));
   }
   stops.Push("metrics", [registry, relay_metrics] {});
+  // Bound before any worker runs: a wake address that cannot be bound stops the start.
+  std::shared_ptr<outbox::WakeListener> listener;
+  if (!cfg.wake_bind.empty()) listener = std::make_shared<outbox::WakeListener>(cfg.wake_bind);
   auto threads = std::make_shared<std::vector<std::thread>>();
   for (auto& w : *workers) {
     threads->emplace_back([worker = w.get(), stop] { worker->Run(*stop); });
+  }
+  if (listener) {
+    // Hints name a schema; one for a schema this relay does not drain is ignored.
+    threads->emplace_back([listener, workers, stop, relay_metrics] {
+      while (!stop->load()) {
+        const auto schema = listener->Receive(std::chrono::milliseconds(50));
+        if (!schema) continue;
+        for (auto& w : *workers) {
+          if (w->Schema() == *schema) {
+            relay_metrics->wake_hints.Add({{"schema", *schema}}).Increment();
+            w->Wake();
+          }
+        }
+      }
+    });
+    log::Info("relay takes wake-up hints", {{"udp", cfg.wake_bind}, {"minGapMs", cfg.wake_min_gap_ms}});
   }
   stops.Push("relay workers", [workers, threads, stop] {
     stop->store(true);

@@ -2,8 +2,8 @@
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <thread>
 
 #include "saga/log/log.hpp"
 
@@ -38,7 +38,11 @@ RelayMetrics::RelayMetrics(metrics::Registry& r)
       batch_seconds(prometheus::BuildHistogram()
                         .Name("relay_batch_duration_seconds")
                         .Help("Time to read, publish, await acks and delete one batch")
-                        .Register(r.Raw())) {}
+                        .Register(r.Raw())),
+      wake_hints(prometheus::BuildCounter()
+                     .Name("relay_wake_hints_total")
+                     .Help("Wake-up hints received from the services (RELAY_WAKE_BIND), by schema")
+                     .Register(r.Raw())) {}
 
 RelayWorker::RelayWorker(RelayOptions options, db::Options db, kafka::ProducerOptions kafka,
                          RelayMetrics& metrics)
@@ -172,8 +176,30 @@ std::size_t RelayWorker::PublishOnce() {
   return acked;
 }
 
+void RelayWorker::Wake() {
+  {
+    std::lock_guard lock(wake_mu_);
+    woken_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
+void RelayWorker::Pause(std::chrono::steady_clock::time_point until,
+                        std::chrono::steady_clock::time_point earliest, const std::atomic<bool>& stop) {
+  using clock = std::chrono::steady_clock;
+  std::unique_lock lock(wake_mu_);
+  while (!stop.load()) {
+    const auto now = clock::now();
+    if (now >= until || (woken_ && now >= earliest)) break;
+    // Wake up in slices of at most 50 ms so that a stop request is seen quickly.
+    const auto next = woken_ ? std::min(until, earliest) : until;
+    wake_cv_.wait_until(lock, std::min(next, now + std::chrono::milliseconds{50}));
+  }
+}
+
 void RelayWorker::Run(const std::atomic<bool>& stop) {
   using std::chrono::milliseconds;
+  using clock = std::chrono::steady_clock;
   // Learn every topic's partitions and leaders now: otherwise the first event to each topic waits
   // for a metadata request of its own (about 1 s on the development broker). If the broker is
   // not there yet, the first sends take that slower path.
@@ -181,15 +207,27 @@ void RelayWorker::Run(const std::atomic<bool>& stop) {
   milliseconds idle{1};
   milliseconds backoff{50};
   while (!stop.load()) {
+    {
+      // Hints that arrive from here on may be about rows this pass does not see yet.
+      std::lock_guard lock(wake_mu_);
+      woken_ = false;
+    }
     milliseconds sleep{0};
+    bool hints_count = true;  // whether a hint may cut the sleep short
+    milliseconds min_gap{0};
     try {
       if (!TryLead()) {
         sleep = options_.lock_retry;
+        hints_count = false;
       } else if (const auto published = PublishOnce(); published > 0) {
         idle = milliseconds{1};
         // A partial batch means the outbox is drained: let rows gather for a moment rather than
-        // run back-to-back passes of a few rows, each a SELECT, a produce and a DELETE.
-        if (published < options_.batch_size) sleep = options_.busy_pause;
+        // run back-to-back passes of a few rows, each a SELECT, a produce and a DELETE. A hint
+        // (the next stage committed new rows) ends the pause early, but not before min_gap.
+        if (published < options_.batch_size) {
+          sleep = options_.busy_pause;
+          min_gap = options_.wake_min_gap;
+        }
       } else {
         sleep = idle;
         idle = std::min(idle * 2, options_.idle_max);
@@ -199,13 +237,12 @@ void RelayWorker::Run(const std::atomic<bool>& stop) {
       log::Warn("relay pass failed; backing off",
                 {{"schema", options_.schema}, {"error", e.what()}, {"backoffMs", backoff.count()}});
       sleep = backoff;
+      hints_count = false;
       backoff = std::min(backoff * 2, options_.error_backoff_max);
     }
-    // Sleep in short slices so that a stop request is seen quickly.
-    const auto until = std::chrono::steady_clock::now() + sleep;
-    while (!stop.load() && std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-          milliseconds{50}, until - std::chrono::steady_clock::now()));
+    if (sleep.count() > 0) {
+      const auto now = clock::now();
+      Pause(now + sleep, hints_count ? now + min_gap : now + sleep, stop);
     }
   }
   DropConnection();

@@ -27,4 +27,17 @@ TEST_CASE("Relay config rejects bad values naming the variable", "[relay]") {
   CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_FAILPOINT", "sometimes"}})),
                     Catch::Contains("RELAY_FAILPOINT"));
   CHECK(RelayConfig::Load(Env(Vars{{"RELAY_FAILPOINT", "after_publish"}})).crash_after_publish);
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_WAKE_BIND", "8084"}})),
+                    Catch::Contains("RELAY_WAKE_BIND"));
+  CHECK_THROWS_WITH(RelayConfig::Load(Env(Vars{{"RELAY_WAKE_MIN_GAP_MS", "-5"}})),
+                    Catch::Contains("RELAY_WAKE_MIN_GAP_MS"));
+}
+
+TEST_CASE("Relay wake-up hints are off unless RELAY_WAKE_BIND is set", "[relay]") {
+  const auto off = RelayConfig::Load(Env(Vars{}));
+  CHECK(off.wake_bind.empty());
+  CHECK(off.wake_min_gap_ms == 5);
+  const auto on = RelayConfig::Load(Env(Vars{{"RELAY_WAKE_BIND", "0.0.0.0:8084"}, {"RELAY_WAKE_MIN_GAP_MS", "0"}}));
+  CHECK(on.wake_bind == "0.0.0.0:8084");
+  CHECK(on.wake_min_gap_ms == 0);
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "saga/outbox/outbox.hpp"
+#include "saga/outbox/wake.hpp"
 #include "support/process.hpp"
 #include "support/stack.hpp"
 
@@ -159,4 +160,41 @@ TEST_CASE("During a broker outage the relay keeps its rows and publishes them af
   const auto got = saga::test::ReadTopicDistinct(topic, 21, std::chrono::seconds(30));
   CheckNothingLostOrReordered(published, got);
   CHECK(relay->Running());
+}
+
+TEST_CASE("A wake-up hint starts the next relay pass at once instead of after its pause", "[relay][wake]") {
+  ScratchSchema schema;
+  const auto topic = saga::test::UniqueName("it.wake");
+  int port = 0;
+  {
+    saga::outbox::WakeListener probe("127.0.0.1:0");  // a free UDP port for the relay's hints
+    port = probe.Port();
+  }
+  const auto address = "127.0.0.1:" + std::to_string(port);
+  auto published = Insert(schema, topic, 1, 1);
+  auto relay = StartRelay(schema, "wake", {{"RELAY_BUSY_PAUSE_MS", "60000"},
+                                           {"RELAY_WAKE_BIND", address},
+                                           {"RELAY_WAKE_MIN_GAP_MS", "0"}});
+  REQUIRE(Drained(schema));  // its pass published one row: the worker now pauses for 60 s
+
+  const auto more = Insert(schema, topic, 5, 1, 5, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(schema.Count("outbox") == 5);  // the pause holds without a hint
+
+  // A hint for another schema changes nothing; one for this schema ends the pause.
+  saga::outbox::WakeSender other(address, "some_other_db");
+  other.Notify();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(schema.Count("outbox") == 5);
+  saga::outbox::WakeSender wake(address, schema.Name());
+  wake.Notify();
+  CHECK(saga::test::WaitUntil([&] { return schema.Count("outbox") == 0; }, std::chrono::seconds(20)));
+
+  published.event_ids.insert(published.event_ids.end(), more.event_ids.begin(), more.event_ids.end());
+  published.key_of.insert(more.key_of.begin(), more.key_of.end());
+  const auto got = saga::test::ReadTopic(topic, 6, std::chrono::seconds(30));
+  const auto copies = CheckNothingLostOrReordered(published, got);
+  for (const auto& [id, n] : copies) CHECK(n == 1);
+  relay->Signal(SIGTERM);
+  CHECK(relay->Wait(std::chrono::seconds(20)) == std::optional<int>(0));
 }

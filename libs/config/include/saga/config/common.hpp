@@ -42,7 +42,7 @@ struct ServiceDefaults {
   int consumer_threads = 1;     // CONSUMER_THREADS unless set
 };
 
-/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, ADMIN_TOKEN, LOG_LEVEL.
+/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, ADMIN_TOKEN, LOG_LEVEL, RELAY_WAKE_ADDR.
 struct CommonConfig {
   std::string service;
   HttpConfig http;
@@ -50,6 +50,9 @@ struct CommonConfig {
   KafkaConfig kafka;
   std::string admin_token;
   std::string log_level = "info";
+  /// RELAY_WAKE_ADDR: host:port where the relay takes wake-up hints after this service commits
+  /// outbox rows (empty: no hints; the relay then finds the rows on its own timer).
+  std::string relay_wake;
 
   static CommonConfig Load(const Env& env, const ServiceDefaults& defaults);
 };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,6 +47,9 @@ class EventProcessor {
   EventProcessor(std::string service, db::Pool& pool, kafka::Producer& dlq_producer,
                  EventHandler& handler, metrics::Registry& registry);
   void ProcessBatch(const std::vector<kafka::InMessage>& batch);
+  /// Called after each batch transaction that applied at least one new event committed (its
+  /// outbox rows are now visible): the service hints the relay here.
+  void OnCommitted(std::function<void()> hook) { on_committed_ = std::move(hook); }
 
  private:
   struct Rejected {
@@ -61,6 +65,7 @@ class EventProcessor {
   db::Pool& pool_;
   kafka::Producer& dlq_;
   EventHandler& handler_;
+  std::function<void()> on_committed_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Histogram& batch_events_;   // messages per batch
   prometheus::Histogram& batch_seconds_;  // time to apply a batch (its transaction and DLQ sends)

@@ -79,8 +79,10 @@ class OrderWriter;
 class OrderService {
  public:
   /// `max_batch` caps the orders written in one transaction (1 writes each order alone);
-  /// `max_in_flight` the transactions writing orders at once.
-  explicit OrderService(db::Pool& pool, std::size_t max_batch = 32, int max_in_flight = 2);
+  /// `max_in_flight` the transactions writing orders at once; `committed` runs after each
+  /// transaction of orders committed (the service hints the relay there).
+  explicit OrderService(db::Pool& pool, std::size_t max_batch = 32, int max_in_flight = 2,
+                        std::function<void()> committed = {});
   /// Blocks until the order is committed. Throws IdempotencyConflict or db::Error.
   PlaceOrderResult Place(const PlaceOrderCommand& cmd,
                          const std::optional<std::string>& idempotency_key,

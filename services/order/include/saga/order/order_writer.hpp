@@ -27,7 +27,9 @@ class OrderWriter {
   /// An order's outcome, or the error that failed it (a db::Error, for example).
   using Done = std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)>;
 
-  OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight = 2);
+  /// `committed` (optional) runs on the writer thread after each transaction that committed.
+  OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight = 2,
+              std::function<void()> committed = {});
   /// Writes what is queued, then stops the writer threads.
   ~OrderWriter();
   OrderWriter(const OrderWriter&) = delete;
@@ -61,6 +63,7 @@ class OrderWriter {
 
   db::Pool& pool_;
   const std::size_t max_batch_;
+  const std::function<void()> committed_;
   std::mutex mu_;
   std::condition_variable work_;  // an order queued, or stopping
   std::deque<std::unique_ptr<Waiter>> queue_;

@@ -2,8 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "saga/db/pool.hpp"
@@ -12,13 +14,16 @@
 
 namespace saga::relay {
 
-/// One worker's settings. The first five come from RelayConfig, which holds their defaults.
+/// One worker's settings. The first six come from RelayConfig, which holds their defaults.
 struct RelayOptions {
   std::string schema;  // whose `outbox` table this worker drains
   std::size_t batch_size = 0;
   std::chrono::milliseconds idle_max{};    // longest sleep between polls of an empty outbox
   std::chrono::milliseconds busy_pause{};  // sleep after a pass that found less than a full batch
   std::chrono::milliseconds lock_retry{};  // how often a standby retries the lock
+  /// After a pass that published rows, a wake-up hint (Wake) starts the next pass no sooner than
+  /// this; without hints the worker waits busy_pause.
+  std::chrono::milliseconds wake_min_gap{};
   std::chrono::milliseconds error_backoff_max{5000};
   std::chrono::milliseconds stats_interval{1000};
   /// Test-only fault injection: exit the process after the broker acknowledged a batch and
@@ -36,6 +41,7 @@ class RelayMetrics {
   prometheus::Family<prometheus::Counter>& published;
   prometheus::Family<prometheus::Counter>& failures;
   prometheus::Family<prometheus::Histogram>& batch_seconds;
+  prometheus::Family<prometheus::Counter>& wake_hints;
 };
 
 /// Drains one schema's outbox into Kafka. Only the holder of the MySQL named lock
@@ -53,6 +59,9 @@ class RelayWorker {
   std::size_t PublishOnce();
   /// Tries to take the lock (connecting if needed); true if this worker holds it.
   bool TryLead();
+  /// A hint that the outbox has new rows: an idle worker starts its next pass now, one that has
+  /// just published starts it once wake_min_gap has passed. Safe from any thread.
+  void Wake();
 
   bool Leading() const { return leading_.load(); }
   bool DatabaseOk() const { return db_ok_.load(); }
@@ -62,6 +71,9 @@ class RelayWorker {
  private:
   void UpdateStats();
   void DropConnection();
+  /// Sleeps until `until`, or until Wake() is called and `earliest` has passed, or until `stop`.
+  void Pause(std::chrono::steady_clock::time_point until,
+             std::chrono::steady_clock::time_point earliest, const std::atomic<bool>& stop);
 
   RelayOptions options_;
   db::Options db_options_;
@@ -72,6 +84,9 @@ class RelayWorker {
   std::atomic<bool> db_ok_{false};
   std::atomic<bool> kafka_ok_{true};
   std::chrono::steady_clock::time_point next_stats_{};
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool woken_ = false;
   std::string select_sql_;
   std::string delete_prefix_;
   std::string stats_sql_;
