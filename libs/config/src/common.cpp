@@ -33,14 +33,7 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
                       "' is not one of trace, debug, info, warn, error, off");
   }
   c.relay_wake = env.String("RELAY_WAKE_ADDR", "");
-  if (!c.relay_wake.empty()) {
-    const auto colon = c.relay_wake.rfind(':');
-    const auto port = colon == std::string::npos ? std::string() : c.relay_wake.substr(colon + 1);
-    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-        std::stoi(port) > 65535) {
-      throw ConfigError("RELAY_WAKE_ADDR='" + c.relay_wake + "' is not host:port");
-    }
-  }
+  if (!c.relay_wake.empty()) SplitHostPort(c.relay_wake, "RELAY_WAKE_ADDR");
   if (c.db.user.empty()) throw ConfigError("DB_USER must be set");
   return c;
 }

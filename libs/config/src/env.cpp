@@ -90,4 +90,16 @@ std::vector<std::string> Env::List(const std::string& name, const std::string& f
   return out;
 }
 
+std::pair<std::string, std::string> SplitHostPort(const std::string& address, const std::string& what) {
+  const auto colon = address.rfind(':');
+  const auto port = colon == std::string::npos ? std::string() : address.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    throw ConfigError(what + "='" + address + "' is not host:port (port 0-65535)");
+  }
+  auto host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, port};
+}
+
 }  // namespace saga::config

@@ -58,6 +58,19 @@ TEST_CASE("CommonConfig uses service defaults and validates each variable", "[co
   }
 }
 
+TEST_CASE("SplitHostPort reads host and port and rejects anything else naming the setting", "[config]") {
+  using saga::config::SplitHostPort;
+  using HostPort = std::pair<std::string, std::string>;
+  CHECK(SplitHostPort("127.0.0.1:8084", "X") == HostPort{"127.0.0.1", "8084"});
+  CHECK(SplitHostPort("relay:8084", "X") == HostPort{"relay", "8084"});
+  CHECK(SplitHostPort("[::1]:9", "X") == HostPort{"::1", "9"});
+  CHECK(SplitHostPort(":8084", "X") == HostPort{"", "8084"});
+  for (const auto* bad : {"relay", "relay:", "relay:80x", "relay:70000", "relay:123456"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(SplitHostPort(bad, "SOME_ADDR"), Catch::Contains("SOME_ADDR") && Catch::Contains(bad));
+  }
+}
+
 TEST_CASE("Env::FromFile reads the stack.env format", "[config]") {
   const std::string path = "config_test_stack.env";
   {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "saga/config/env.hpp"
 #include "saga/log/log.hpp"
 
 namespace saga::outbox {
@@ -25,24 +26,9 @@ struct AddrInfo {
 
 }  // namespace
 
-std::pair<std::string, std::string> SplitHostPort(const std::string& address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon + 1 == address.size()) {
-    throw std::invalid_argument("'" + address + "' is not host:port");
-  }
-  auto host = address.substr(0, colon);
-  auto port = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  for (const char c : port) {
-    if (c < '0' || c > '9') throw std::invalid_argument("'" + address + "' has no numeric port");
-  }
-  if (std::stoul(port) > 65535) throw std::invalid_argument("'" + address + "' has a port above 65535");
-  return {host, port};
-}
-
 WakeSender::WakeSender(std::string address, std::string schema)
     : address_(std::move(address)), schema_(std::move(schema)) {
-  if (!address_.empty()) SplitHostPort(address_);  // a malformed address is a configuration error
+  if (!address_.empty()) config::SplitHostPort(address_, "relay wake address");
 }
 
 WakeSender::~WakeSender() {
@@ -53,7 +39,7 @@ bool WakeSender::Resolve() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_resolve_) return false;
   next_resolve_ = now + kResolveRetry;
-  const auto [host, port] = SplitHostPort(address_);
+  const auto [host, port] = config::SplitHostPort(address_, "relay wake address");
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;
@@ -86,12 +72,7 @@ void WakeSender::Notify() noexcept {
 }
 
 WakeListener::WakeListener(const std::string& address) {
-  std::pair<std::string, std::string> hp;
-  try {
-    hp = SplitHostPort(address);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(std::string("relay wake address: ") + e.what());
-  }
+  const auto hp = config::SplitHostPort(address, "relay wake address");
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_DGRAM;

@@ -35,13 +35,7 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
   c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", c.busy_pause_ms, 0, 60000));
   c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", c.lock_retry_ms, 10, 600000));
   c.wake_bind = env.String("RELAY_WAKE_BIND", "");
-  if (!c.wake_bind.empty()) {
-    try {
-      outbox::SplitHostPort(c.wake_bind);
-    } catch (const std::invalid_argument& e) {
-      throw config::ConfigError(std::string("RELAY_WAKE_BIND: ") + e.what());
-    }
-  }
+  if (!c.wake_bind.empty()) config::SplitHostPort(c.wake_bind, "RELAY_WAKE_BIND");
   c.wake_min_gap_ms =
       static_cast<int>(env.Int("RELAY_WAKE_MIN_GAP_MS", c.wake_min_gap_ms, 0, 1000));
   c.message_timeout_ms =

@@ -4,6 +4,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace saga::config {
@@ -13,6 +14,10 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// Splits "host:port" (the host may be empty or a [bracketed] IPv6 literal; the port is
+/// 0..65535). Throws ConfigError naming `what` (the setting) on anything else.
+std::pair<std::string, std::string> SplitHostPort(const std::string& address, const std::string& what);
 
 /// A snapshot of environment variables with typed, range-checked accessors.
 class Env {

@@ -4,7 +4,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include <sys/socket.h>
 
@@ -16,8 +15,9 @@ namespace saga::outbox {
 /// because the relay still polls on its own timer.
 class WakeSender {
  public:
-  /// `address` is host:port of the relay's RELAY_WAKE_BIND; empty turns hints off. A host that
-  /// does not resolve yet (the relay not started) is tried again at most once every 5 s.
+  /// `address` is host:port of the relay's RELAY_WAKE_BIND; empty turns hints off; anything
+  /// else throws config::ConfigError. A host that does not resolve yet (the relay not started)
+  /// is tried again at most once every 5 s.
   WakeSender(std::string address, std::string schema);
   ~WakeSender();
   WakeSender(const WakeSender&) = delete;
@@ -42,7 +42,8 @@ class WakeSender {
 /// The relay's end: a UDP socket bound to host:port that yields the schema names it receives.
 class WakeListener {
  public:
-  /// Throws std::runtime_error if `address` is not host:port or cannot be bound.
+  /// Throws std::runtime_error (config::ConfigError if it is not host:port) naming `address`
+  /// if it cannot be bound.
   explicit WakeListener(const std::string& address);
   ~WakeListener();
   WakeListener(const WakeListener&) = delete;
@@ -56,9 +57,5 @@ class WakeListener {
  private:
   int fd_ = -1;
 };
-
-/// Splits "host:port" (host may be empty or a [bracketed] IPv6 literal). Throws
-/// std::invalid_argument with a readable message on anything else.
-std::pair<std::string, std::string> SplitHostPort(const std::string& address);
 
 }  // namespace saga::outbox
