@@ -538,6 +538,9 @@ def main():
         "run_id": run_id, "label": args.label,
         "rate": args.rate, "duration_s": args.duration, "ramp_up_s": args.ramp_up,
         "fail_share": args.fail_share, "db_durability": durability,
+        # Partitions per topic on the stack's broker (stack.env of a stack from before it was written
+        # there: unknown).
+        "kafka_partitions": int(env["KAFKA_PARTITIONS"]) if env.get("KAFKA_PARTITIONS") else None,
         "achieved_rps": lg_result["achieved_rps"], "requests": lg_result["requests"],
         "accepted": lg_result["accepted"], "errors": lg_result["errors"],
         "orders_placed": placed, "placed_without_answer": unanswered,

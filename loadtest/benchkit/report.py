@@ -26,7 +26,7 @@ def saga_timeline(sagas, t0):
 def text_summary(r):
     h, s, c = r["http_ms"], r["saga_ms"], r["sagas"]
     lines = [
-        f"database commits: {r['db_durability']}",
+        f"database commits: {r['db_durability']}; topics: {r.get('kafka_partitions') or '?'} partitions each",
         f"rate {r['rate']:g}/s for {r['duration_s']:g} s: achieved {r['achieved_rps']}/s, "
         f"{r['requests']} requests, {r['accepted']} accepted, {r['errors']} errors"
         + (f" ({r['placed_without_answer']} of them placed all the same)" if r.get("placed_without_answer") else ""),
@@ -114,7 +114,8 @@ def render(r):
         + (f"; targets: <span class='{'ok' if met else 'bad'}'>{'met' if met else 'MISSED'}</span>"
            if targets else "; no latency or rate targets given") + "</p>",
         f"<p>run {esc(r['run_id'])} {esc(r.get('label', ''))}; database commits: "
-        f"<b>{esc(r['db_durability'])}</b>; {r['machine']['cpus']} CPUs; "
+        f"<b>{esc(r['db_durability'])}</b>; {r.get('kafka_partitions') or '?'} partitions per topic; "
+        f"{r['machine']['cpus']} CPUs; "
         f"CPU steal during the run {r['steal_percent']}%</p>",
         "<table><tr><th></th><th>value</th></tr>",
         f"<tr><td>achieved</td><td>{r['achieved_rps']}/s</td></tr>",

@@ -9,7 +9,7 @@ import tempfile
 import threading
 import unittest
 
-from stack import BINARY_DIR, RUN_DIR, SOURCE_DIR, sql
+from stack import BINARY_DIR, ENV, RUN_DIR, SOURCE_DIR, sql
 
 BENCH = str(SOURCE_DIR / "loadtest" / "bench")
 
@@ -74,6 +74,8 @@ class BenchTest(unittest.TestCase):
         self.assertTrue(all(c["ok"] for c in r["invariants"]["checks"]))
         self.assertIn("order", r["cpu_percent_of_one_core"])
         self.assertEqual(r["db_durability"], "durable")  # the default mode, and labelled
+        self.assertEqual(r["kafka_partitions"], int(ENV["KAFKA_PARTITIONS"]))
+        self.assertIn(f"topics: {ENV['KAFKA_PARTITIONS']} partitions each", text)
         self.assertEqual(sum(t["due"] for t in r["timeline"]), 120)
         self.assertTrue(r["backlog"])
         html = (self.dir / "r.html").read_text()

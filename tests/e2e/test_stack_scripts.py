@@ -1,9 +1,15 @@
 """deploy/local scripts and service start-up, as a user runs them."""
+import json
 import os
 import subprocess
 import unittest
 
-from stack import BINARY_DIR, RUN_DIR, SOURCE_DIR, sql
+from stack import BINARY_DIR, BOOTSTRAP, ENV, RUN_DIR, SOURCE_DIR, http, sql, wait_for
+
+SAGA_TOPICS = ["order.created", "stock.reserved", "stock.rejected", "payment.completed", "payment.failed",
+               "stock.released", "order.completed", "order.cancelled"]
+# Topics each consumer service subscribes to (its consumer_assigned_partitions counts them all).
+SUBSCRIBED = {"ORDER_URL": 2, "PRODUCT_URL": 2, "PAYMENT_URL": 1, "COMPLETION_URL": 6}
 
 
 def pids():
@@ -45,6 +51,27 @@ class StackScriptsTest(unittest.TestCase):
             self.assertEqual(indexed(), [], f"after up #{attempt + 1}")
         routines = sql("SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = 'order_db'")
         self.assertEqual(int(routines[0][0]), 0, "the migration leaves no procedure behind")
+
+    def test_topics_have_the_stacks_partition_count_and_the_services_hold_every_partition(self):
+        # The local stack runs 4 partitions per topic unless KAFKA_PARTITIONS says otherwise
+        # (deploy/local/lib.sh: the development broker's fetch cost grows with partitions).
+        expected = int(os.environ.get("KAFKA_PARTITIONS") or 4)
+        self.assertEqual(int(ENV["KAFKA_PARTITIONS"]), expected)
+        res = subprocess.run(["kcat", "-b", BOOTSTRAP, "-L", "-J"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        partitions = {t["topic"]: len(t["partitions"]) for t in json.loads(res.stdout)["topics"]}
+        for topic in SAGA_TOPICS:
+            self.assertEqual(partitions.get(topic), expected, topic)
+            self.assertEqual(partitions.get(topic + ".dlq"), expected, topic + ".dlq")
+
+        def held(url):
+            return sum(float(line.split()[-1]) for line in http("GET", ENV[url] + "/metrics").body.splitlines()
+                       if line.startswith("consumer_assigned_partitions{"))
+        for url, topics in SUBSCRIBED.items():
+            with self.subTest(service=url):
+                # A rebalance after another test's restart may still be on its way.
+                wait_for(lambda: held(url) == topics * expected, timeout=30)
+                self.assertEqual(held(url), topics * expected)
 
     def test_status_shows_each_part_healthy(self):
         res = script("status")
