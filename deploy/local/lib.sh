@@ -20,9 +20,9 @@ SAGA_DB_ADMIN_USER=saga_admin
 # not the 12 of the services' own default and of docker compose's Apache Kafka: the mock cluster
 # finds a fetch's offset by walking the partition's in-memory log from its oldest message set (up
 # to 5 MB of them, no index), once for each message set a consumer reads. Fewer partitions make
-# fewer, larger sets, and both the walks and their length shrink. At 1000 orders/s for 90 s, 12
-# partitions took the broker to half a core and saga p99 to 139 ms; 4 took it to a fifth of a core
-# and 80 ms (docs/benchmarks.md, "Tenth session").
+# fewer, larger sets, and both the walks and their length shrink. At 1000 orders/s after 90 s, 12
+# partitions took the broker to 55% of a core and saga p99 to 192 ms; 4 to 23% and 82 ms
+# (docs/benchmarks.md, "Tenth session").
 SAGA_KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-4}
 
 # Debian packages needed to build, run and test (tests/run adds its own few).
