@@ -48,6 +48,19 @@ def text_summary(r):
     return "\n".join(lines)
 
 
+def log_axis(values):
+    """A log axis over whole decades around the positive values (at least 0.1): (lo, hi, ticks).
+    Over three decades or fewer the ticks are 1, 2 and 5 of each, so that a line between two
+    powers of ten can be read; over more, only the powers of ten."""
+    positive = [v for v in values if v > 0]
+    lo = 10 ** math.floor(math.log10(max(0.1, min(positive) if positive else 1)))
+    hi = 10 ** math.ceil(math.log10(max(lo * 10, max(values, default=0))))
+    decades = range(round(math.log10(lo)), round(math.log10(hi)) + 1)
+    steps = (1, 2, 5) if len(decades) <= 4 else (1,)
+    ticks = [float(f"{m * 10.0 ** e:.6g}") for e in decades for m in steps if m * 10.0 ** e <= hi]
+    return lo, hi, ticks
+
+
 def _chart(title, series, y_label, log_scale=False, width=860, height=220):
     """series: [(name, color, [(x, y), ...])]. A line chart as inline SVG."""
     pts = [p for _, _, data in series for p in data]
@@ -57,10 +70,8 @@ def _chart(title, series, y_label, log_scale=False, width=860, height=220):
     xmax = max(1, max(x for x, _ in pts))
     ys = [y for _, y in pts]
     if log_scale:
-        lo = max(0.1, min(y for y in ys if y > 0) if any(y > 0 for y in ys) else 1)
-        hi = max(lo * 10, max(ys))
+        lo, hi, ticks = log_axis(ys)
         fy = lambda y: (math.log10(max(y, lo)) - math.log10(lo)) / (math.log10(hi) - math.log10(lo))  # noqa: E731
-        ticks = [10 ** e for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
     else:
         hi = max(1, max(ys)) * 1.05
         fy = lambda y: y / hi  # noqa: E731
