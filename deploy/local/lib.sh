@@ -211,11 +211,12 @@ saga_apply_schemas() {
 # is then the running broker's partition count (an up with another KAFKA_PARTITIONS leaves a
 # running broker as it is, and the services must match it).
 saga_start_devbroker() {
-  local bin=$1 bs=$SAGA_RUN_DIR/devbroker.bootstrap pf=$SAGA_RUN_DIR/devbroker.partitions i
+  local bin=$1 bs=$SAGA_RUN_DIR/devbroker.bootstrap pf=$SAGA_RUN_DIR/devbroker.partitions running i
   if saga_alive devbroker && [ -s "$bs" ]; then
-    if [ -s "$pf" ] && [ "$(cat "$pf")" != "$SAGA_KAFKA_PARTITIONS" ]; then
-      saga_log "the running devbroker has $(cat "$pf") partitions per topic; KAFKA_PARTITIONS=$SAGA_KAFKA_PARTITIONS takes effect after deploy/local/down"
-      SAGA_KAFKA_PARTITIONS=$(cat "$pf")
+    running=$(cat "$pf" 2>/dev/null || true)
+    if [ -n "$running" ] && [ "$running" != "$SAGA_KAFKA_PARTITIONS" ]; then
+      saga_log "the running devbroker has $running partitions per topic; KAFKA_PARTITIONS=$SAGA_KAFKA_PARTITIONS takes effect after deploy/local/down"
+      SAGA_KAFKA_PARTITIONS=$running
     fi
     return 1
   fi

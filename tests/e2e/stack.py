@@ -33,6 +33,14 @@ PAYMENT_URL = ENV["PAYMENT_URL"]
 COMPLETION_URL = ENV["COMPLETION_URL"]
 ADMIN_TOKEN = ENV["ADMIN_TOKEN"]
 BOOTSTRAP = ENV["KAFKA_BOOTSTRAP"]
+SAGA_TOPICS = ["order.created", "stock.reserved", "stock.rejected", "payment.completed", "payment.failed",
+               "stock.released", "order.completed", "order.cancelled"]
+# The topics each consumer service subscribes to, by its URL.
+CONSUMER_TOPICS = {ORDER_URL: ["order.completed", "order.cancelled"],
+                   PRODUCT_URL: ["order.created", "payment.failed"],
+                   PAYMENT_URL: ["stock.reserved"],
+                   COMPLETION_URL: ["order.created", "stock.reserved", "stock.rejected", "payment.completed",
+                                    "payment.failed", "stock.released"]}
 
 
 class Response:

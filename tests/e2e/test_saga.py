@@ -6,7 +6,7 @@ import subprocess
 import unittest
 import uuid
 
-from stack import (ADMIN_TOKEN, BOOTSTRAP, COMPLETION_URL, ORDER_URL, PAYMENT_URL, PRODUCT_URL, events_for, http,
+from stack import (ADMIN_TOKEN, BOOTSTRAP, COMPLETION_URL, CONSUMER_TOPICS, ORDER_URL, PAYMENT_URL, PRODUCT_URL, events_for, http,
                    kafka_messages, order_status, post_order, sql, validate, wait_final, wait_for)
 
 TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -82,11 +82,7 @@ class SagaTest(unittest.TestCase):
         self.assertEqual(sum(stats["cancelledBy"].values()), stats["counts"]["CANCELLED"])
 
     def test_every_consumer_reports_its_lag_per_topic(self):
-        consumers = {ORDER_URL: ["order.completed", "order.cancelled"],
-                     PRODUCT_URL: ["order.created", "payment.failed"],
-                     PAYMENT_URL: ["stock.reserved"],
-                     COMPLETION_URL: ["order.created", "stock.reserved", "stock.rejected", "payment.completed",
-                                      "payment.failed", "stock.released"]}
+        consumers = CONSUMER_TOPICS
         for url, topics in consumers.items():
             text = http("GET", url + "/metrics").body
             for topic in topics:
