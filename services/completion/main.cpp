@@ -1,4 +1,6 @@
 #include "saga/completion/app.hpp"
-#include "saga/runtime/runtime.hpp"
 
-int main() { return saga::runtime::Main("completion", saga::completion::Start); }
+int main(int argc, char** argv) {
+  using namespace saga::completion;
+  return saga::runtime::Main(argc, argv, kProgram, &LoadConfig, &Start);
+}

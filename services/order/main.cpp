@@ -1,4 +1,6 @@
 #include "saga/order/app.hpp"
-#include "saga/runtime/runtime.hpp"
 
-int main() { return saga::runtime::Main("order", saga::order::Start); }
+int main(int argc, char** argv) {
+  using namespace saga::order;
+  return saga::runtime::Main(argc, argv, kProgram, &Config::Load, &Start);
+}

@@ -1,4 +1,6 @@
 #include "saga/payment/app.hpp"
-#include "saga/runtime/runtime.hpp"
 
-int main() { return saga::runtime::Main("payment", saga::payment::Start); }
+int main(int argc, char** argv) {
+  using namespace saga::payment;
+  return saga::runtime::Main(argc, argv, kProgram, &LoadConfig, &Start);
+}

@@ -1,4 +1,6 @@
-#include "saga/runtime/runtime.hpp"
 #include "saga/stock/app.hpp"
 
-int main() { return saga::runtime::Main("product-stock", saga::stock::Start); }
+int main(int argc, char** argv) {
+  using namespace saga::stock;
+  return saga::runtime::Main(argc, argv, kProgram, &LoadConfig, &Start);
+}

@@ -1,4 +1,6 @@
 #include "saga/relay/app.hpp"
-#include "saga/runtime/runtime.hpp"
 
-int main() { return saga::runtime::Main("relay", saga::relay::Start); }
+int main(int argc, char** argv) {
+  using namespace saga::relay;
+  return saga::runtime::Main(argc, argv, kProgram, &RelayConfig::Load, &Start);
+}

@@ -7,32 +7,49 @@ namespace saga::config {
 CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
   CommonConfig c;
   c.service = d.service;
-  c.http.bind = env.String("HTTP_BIND", "0.0.0.0");
-  c.http.port = static_cast<int>(env.Int("HTTP_PORT", d.http_port, 0, 65535));
-  c.http.io_threads = static_cast<int>(env.Int("HTTP_IO_THREADS", 1, 1, 64));
-  c.http.worker_threads = static_cast<int>(env.Int("HTTP_WORKER_THREADS", d.http_worker_threads, 1, 256));
+  c.http.bind = env.String("HTTP_BIND", "0.0.0.0", "listen address");
+  c.http.port = static_cast<int>(
+      env.Int("HTTP_PORT", d.http_port, 0, 65535, "listen port (0 = any free port)"));
+  c.http.io_threads =
+      static_cast<int>(env.Int("HTTP_IO_THREADS", 1, 1, 64, "threads doing socket I/O"));
+  c.http.worker_threads = static_cast<int>(
+      env.Int("HTTP_WORKER_THREADS", d.http_worker_threads, 1, 256,
+              "threads running HTTP handlers (blocking database calls happen here); POST /orders "
+              "queues for the order writer threads instead"));
 
-  c.db.host = env.String("DB_HOST", "127.0.0.1");
-  c.db.port = static_cast<int>(env.Int("DB_PORT", 3307, 1, 65535));
-  c.db.user = env.String("DB_USER", d.db_user);
-  c.db.password = env.String("DB_PASSWORD", d.db_password);
-  c.db.name = env.String("DB_NAME", d.db_name);
-  c.db.pool_size = static_cast<int>(env.Int("DB_POOL_SIZE", 8, 1, 512));
-  c.db.connect_timeout = std::chrono::seconds(env.Int("DB_CONNECT_TIMEOUT_S", 5, 1, 300));
+  c.db.host = env.String("DB_HOST", "127.0.0.1", "MySQL/MariaDB server host");
+  c.db.port = static_cast<int>(env.Int("DB_PORT", 3307, 1, 65535, "MySQL/MariaDB server port"));
+  c.db.user = env.String("DB_USER", d.db_user, "the service's own database account (deploy/mysql)");
+  c.db.password = env.String("DB_PASSWORD", d.db_password, "the password of DB_USER");
+  c.db.name = env.String("DB_NAME", d.db_name, "the service's schema");
+  c.db.pool_size =
+      static_cast<int>(env.Int("DB_POOL_SIZE", 8, 1, 512, "database connections per process"));
+  c.db.connect_timeout = std::chrono::seconds(
+      env.Int("DB_CONNECT_TIMEOUT_S", 5, 1, 300, "database connect timeout in seconds"));
 
-  c.kafka.bootstrap = env.String("KAFKA_BOOTSTRAP", "127.0.0.1:9092");
-  c.kafka.partitions = static_cast<int>(env.Int("KAFKA_PARTITIONS", 12, 1, 1024));
-  c.kafka.linger_ms = static_cast<int>(env.Int("KAFKA_LINGER_MS", 2, 0, 1000));
-  c.kafka.consumer_threads = static_cast<int>(env.Int("CONSUMER_THREADS", d.consumer_threads, 1, 64));
+  c.kafka.bootstrap =
+      env.String("KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka brokers (host:port, comma-separated)");
+  c.kafka.partitions = static_cast<int>(
+      env.Int("KAFKA_PARTITIONS", 12, 1, 1024, "partitions per topic (the devbroker creates its topics with it)"));
+  c.kafka.linger_ms = static_cast<int>(
+      env.Int("KAFKA_LINGER_MS", 2, 0, 1000, "producer linger in milliseconds"));
+  c.kafka.consumer_threads = static_cast<int>(
+      env.Int("CONSUMER_THREADS", d.consumer_threads, 1, 64,
+              "consumer-group members in this process, each a thread with its own partitions "
+              "(at most KAFKA_PARTITIONS do work)"));
 
-  c.admin_token = env.String("ADMIN_TOKEN", "");
-  c.log_level = env.String("LOG_LEVEL", "info");
+  c.admin_token = env.String("ADMIN_TOKEN", "",
+                             "token for the admin endpoints (header X-Admin-Token); empty "
+                             "turns them off (401)");
+  c.log_level = env.String("LOG_LEVEL", "info", "trace, debug, info, warn, error or off");
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.contains(c.log_level)) {
     throw ConfigError("LOG_LEVEL='" + c.log_level +
                       "' is not one of trace, debug, info, warn, error, off");
   }
-  c.relay_wake = env.String("RELAY_WAKE_ADDR", "");
+  c.relay_wake = env.String("RELAY_WAKE_ADDR", "",
+                            "host:port (UDP) where the relay takes wake-up hints after this "
+                            "service commits outbox rows; empty: no hints");
   if (!c.relay_wake.empty()) SplitHostPort(c.relay_wake, "RELAY_WAKE_ADDR");
   if (c.db.user.empty()) throw ConfigError("DB_USER must be set");
   return c;

@@ -45,17 +45,30 @@ bool Env::Has(const std::string& name) const {
   return it != vars_.end() && !it->second.empty();
 }
 
-std::string Env::String(const std::string& name, const std::string& fallback) const {
+void Env::Note(const std::string& name, std::string fallback, std::string range,
+                std::string_view meaning) const {
+  if (!record_) return;
+  for (const auto& s : *record_) {
+    if (s.name == name) return;
+  }
+  record_->push_back({name, std::move(fallback), std::move(range), std::string(meaning)});
+}
+
+std::string Env::String(const std::string& name, const std::string& fallback,
+                        std::string_view meaning) const {
+  Note(name, fallback, "", meaning);
   return Has(name) ? vars_.at(name) : fallback;
 }
 
-std::string Env::RequiredString(const std::string& name) const {
+std::string Env::RequiredString(const std::string& name, std::string_view meaning) const {
+  Note(name, "", "", meaning);
   if (!Has(name)) throw ConfigError(name + " must be set");
   return vars_.at(name);
 }
 
 std::int64_t Env::Int(const std::string& name, std::int64_t fallback, std::int64_t min,
-                      std::int64_t max) const {
+                      std::int64_t max, std::string_view meaning) const {
+  Note(name, std::to_string(fallback), std::to_string(min) + ".." + std::to_string(max), meaning);
   if (!Has(name)) return fallback;
   const std::string& raw = vars_.at(name);
   std::int64_t value = 0;
@@ -70,7 +83,8 @@ std::int64_t Env::Int(const std::string& name, std::int64_t fallback, std::int64
   return value;
 }
 
-bool Env::Bool(const std::string& name, bool fallback) const {
+bool Env::Bool(const std::string& name, bool fallback, std::string_view meaning) const {
+  Note(name, fallback ? "true" : "false", "true|false", meaning);
   if (!Has(name)) return fallback;
   const std::string& raw = vars_.at(name);
   if (raw == "1" || raw == "true" || raw == "yes" || raw == "on") return true;
@@ -78,9 +92,11 @@ bool Env::Bool(const std::string& name, bool fallback) const {
   throw ConfigError(name + "='" + raw + "' is not a boolean (true/false)");
 }
 
-std::vector<std::string> Env::List(const std::string& name, const std::string& fallback) const {
+std::vector<std::string> Env::List(const std::string& name, const std::string& fallback,
+                                   std::string_view meaning) const {
+  Note(name, fallback, "", meaning);
   std::vector<std::string> out;
-  std::stringstream ss(String(name, fallback));
+  std::stringstream ss(Has(name) ? vars_.at(name) : fallback);
   std::string item;
   while (std::getline(ss, item, ',')) {
     const auto b = item.find_first_not_of(" \t");

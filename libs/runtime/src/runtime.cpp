@@ -2,7 +2,9 @@
 
 #include <csignal>
 #include <iostream>
+#include <memory>
 
+#include "saga/config/program.hpp"
 #include "saga/log/log.hpp"
 
 namespace saga::runtime {
@@ -23,7 +25,48 @@ void StopStack::RunAll() {
   }
 }
 
-int Main(std::string_view service, const StartFn& start) {
+namespace {
+
+void PrintHelp(const std::string& executable, const Program& program,
+               const std::function<void(const config::Env&)>& load) {
+  // The settings are listed by loading the configuration from an empty environment: each one the
+  // code reads is noted with the default it falls back to.
+  auto settings = std::make_shared<std::vector<config::SettingInfo>>();
+  config::Env env({});
+  env.Record(settings);
+  load(env);
+  std::cout << config::VersionLine(executable) << "\n"
+            << program.summary << "\n\n"
+            << "Usage: " << executable << " [--help | --version]\n\n"
+            << "Settings are environment variables (NAME=default  [allowed range]); a bad value\n"
+            << "stops the start with exit code 2 and a message naming it. SIGTERM or SIGINT stops\n"
+            << "the program cleanly. See docs/operations.md.\n\n"
+            << config::SettingsHelp(*settings);
+}
+
+}  // namespace
+
+namespace detail {
+
+int Main(int argc, char** argv, const Program& program,
+         const std::function<void(const config::Env&)>& load,
+         const std::function<void(const config::Env&, StopStack&)>& start) {
+  const std::string executable = std::string(program.service) + "-service";
+  if (argc > 1) {
+    const std::string arg = argv[1];
+    if (argc == 2 && (arg == "--help" || arg == "-h")) {
+      PrintHelp(executable, program, load);
+      return 0;
+    }
+    if (argc == 2 && arg == "--version") {
+      std::cout << config::VersionLine(executable) << std::endl;
+      return 0;
+    }
+    std::cerr << executable << ": unexpected argument '" << arg
+              << "'; settings are environment variables (see --help)" << std::endl;
+    return 2;
+  }
+
   // Block the stop signals before any thread starts so that only sigwait below receives them.
   sigset_t set;
   sigemptyset(&set);
@@ -33,6 +76,7 @@ int Main(std::string_view service, const StartFn& start) {
   std::signal(SIGPIPE, SIG_IGN);
 
   const auto env = config::Env::FromProcess();
+  const std::string service(program.service);
   log::Init(service, env.String("LOG_LEVEL", "info"));
   StopStack stops;
   try {
@@ -55,4 +99,5 @@ int Main(std::string_view service, const StartFn& start) {
   return 0;
 }
 
+}  // namespace detail
 }  // namespace saga::runtime

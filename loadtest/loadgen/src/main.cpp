@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "saga/config/program.hpp"
 #include "saga/loadgen/order_mix.hpp"
 #include "saga/loadgen/runner.hpp"
 #include "saga/loadgen/schedule.hpp"
@@ -53,6 +54,8 @@ nlohmann::json Timeline(const std::vector<Result>& results) {
 int main(int argc, char** argv) {
   CLI::App app{"Open-loop load generator for POST /orders: requests are sent on a clock, never waiting "
                "for earlier answers; latency counts from each request's scheduled time."};
+  app.option_defaults()->always_capture_default();
+  app.set_version_flag("--version", saga::config::VersionLine("loadgen"));
   std::string url = "http://127.0.0.1:8080";
   double rate = 0, duration = 0, ramp_up = 0;
   std::vector<std::string> stage_texts;

@@ -6,12 +6,15 @@
 
 namespace saga::completion {
 
-void Start(const config::Env& env, runtime::StopStack& stops) {
-  const auto cfg = config::CommonConfig::Load(
+config::CommonConfig LoadConfig(const config::Env& env) {
+  return config::CommonConfig::Load(
       env, {.service = "completion", .http_port = 8083, .db_user = "completion_svc",
             .db_password = "completion_pw", .db_name = "completion_db",
             // Completion consumes every event of every saga: two members share the partitions.
             .consumer_threads = 2});
+}
+
+void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
   auto watchers = std::make_shared<SagaWatchers>();
   runtime::StartConsumerService(
       cfg, stops, [watchers](metrics::Registry& registry) {

@@ -6,10 +6,13 @@
 
 namespace saga::payment {
 
-void Start(const config::Env& env, runtime::StopStack& stops) {
-  const auto cfg = config::CommonConfig::Load(
+config::CommonConfig LoadConfig(const config::Env& env) {
+  return config::CommonConfig::Load(
       env, {.service = "payment", .http_port = 8082, .db_user = "payment_svc",
             .db_password = "payment_pw", .db_name = "payment_db"});
+}
+
+void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(cfg, stops, [](metrics::Registry&) { return std::make_shared<PaymentHandler>(); },
                                 {contracts::topics::kStockReserved},
                                 [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });

@@ -8,10 +8,13 @@
 
 namespace saga::stock {
 
-void Start(const config::Env& env, runtime::StopStack& stops) {
-  const auto cfg = config::CommonConfig::Load(
+config::CommonConfig LoadConfig(const config::Env& env) {
+  return config::CommonConfig::Load(
       env, {.service = "product-stock", .http_port = 8081, .db_user = "stock_svc",
             .db_password = "stock_pw", .db_name = "stock_db"});
+}
+
+void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(
       cfg, stops, [](metrics::Registry&) { return std::make_shared<StockHandler>(); },
       {contracts::topics::kOrderCreated, contracts::topics::kPaymentFailed},

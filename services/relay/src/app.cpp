@@ -14,10 +14,12 @@ namespace saga::relay {
 
 RelayConfig RelayConfig::Load(const config::Env& env) {
   RelayConfig c;
+  // The relay's HTTP server only answers health checks and metrics: two handler threads.
   c.common = config::CommonConfig::Load(
       env, {.service = "relay", .http_port = 8084, .db_user = "relay", .db_password = "relay_pw",
-            .db_name = ""});
-  c.schemas = env.List("RELAY_SCHEMAS", "order_db,stock_db,payment_db,completion_db");
+            .db_name = "", .http_worker_threads = 2});
+  c.schemas = env.List("RELAY_SCHEMAS", "order_db,stock_db,payment_db,completion_db",
+                       "outboxes to drain (schemas, comma-separated), one worker thread each");
   auto plain_identifier = [](const std::string& s) {
     return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
@@ -30,17 +32,34 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
     }
   }
   // Each default is the one RelayConfig declares.
-  c.batch_size = static_cast<int>(env.Int("RELAY_BATCH_SIZE", c.batch_size, 1, 10000));
-  c.idle_max_ms = static_cast<int>(env.Int("RELAY_IDLE_MAX_MS", c.idle_max_ms, 1, 60000));
-  c.busy_pause_ms = static_cast<int>(env.Int("RELAY_BUSY_PAUSE_MS", c.busy_pause_ms, 0, 60000));
-  c.lock_retry_ms = static_cast<int>(env.Int("RELAY_LOCK_RETRY_MS", c.lock_retry_ms, 10, 600000));
-  c.wake_bind = env.String("RELAY_WAKE_BIND", "");
+  c.batch_size = static_cast<int>(
+      env.Int("RELAY_BATCH_SIZE", c.batch_size, 1, 10000, "outbox rows per publish batch"));
+  c.idle_max_ms = static_cast<int>(
+      env.Int("RELAY_IDLE_MAX_MS", c.idle_max_ms, 1, 60000,
+              "longest sleep between polls of an empty outbox (it starts at 1 ms and doubles)"));
+  c.busy_pause_ms = static_cast<int>(
+      env.Int("RELAY_BUSY_PAUSE_MS", c.busy_pause_ms, 0, 60000,
+              "sleep after a pass that published less than a full batch; 0 polls again at "
+              "once; a wake-up hint ends it early"));
+  c.lock_retry_ms = static_cast<int>(
+      env.Int("RELAY_LOCK_RETRY_MS", c.lock_retry_ms, 10, 600000,
+              "how often a standby relay retries a schema's publish lock"));
+  c.wake_bind = env.String("RELAY_WAKE_BIND", "",
+                           "host:port (UDP) where the relay takes the services' wake-up hints; "
+                           "empty: no hints, the timers alone; an address that cannot be bound "
+                           "stops the start");
   if (!c.wake_bind.empty()) config::SplitHostPort(c.wake_bind, "RELAY_WAKE_BIND");
-  c.wake_min_gap_ms =
-      static_cast<int>(env.Int("RELAY_WAKE_MIN_GAP_MS", c.wake_min_gap_ms, 0, 1000));
-  c.message_timeout_ms =
-      static_cast<int>(env.Int("RELAY_MESSAGE_TIMEOUT_MS", c.message_timeout_ms, 100, 600000));
-  const auto failpoint = env.String("RELAY_FAILPOINT", "");
+  c.wake_min_gap_ms = static_cast<int>(
+      env.Int("RELAY_WAKE_MIN_GAP_MS", c.wake_min_gap_ms, 0, 1000,
+              "after a pass that published rows, a hint starts the next pass no sooner than this"));
+  c.message_timeout_ms = static_cast<int>(
+      env.Int("RELAY_MESSAGE_TIMEOUT_MS", c.message_timeout_ms, 100, 600000,
+              "a delivery the broker has not acknowledged by then counts as failed (the row "
+              "stays)"));
+  const auto failpoint =
+      env.String("RELAY_FAILPOINT", "",
+                 "tests only: after_publish exits (code 86) after the broker's ack, before the "
+                 "delete");
   if (!failpoint.empty() && failpoint != "after_publish") {
     throw config::ConfigError("RELAY_FAILPOINT='" + failpoint + "' is not 'after_publish'");
   }
@@ -48,8 +67,7 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
   return c;
 }
 
-void Start(const config::Env& env, runtime::StopStack& stops) {
-  const auto cfg = RelayConfig::Load(env);
+void Start(const RelayConfig& cfg, runtime::StopStack& stops) {
   auto registry = std::make_shared<metrics::Registry>();
   auto relay_metrics = std::make_shared<RelayMetrics>(*registry);
   auto stop = std::make_shared<std::atomic<bool>>(false);
@@ -108,8 +126,8 @@ void Start(const config::Env& env, runtime::StopStack& stops) {
   auto server = std::make_shared<http::Server>(
       http::ServerOptions{.bind = cfg.common.http.bind,
                           .port = cfg.common.http.port,
-                          .io_threads = 1,
-                          .worker_threads = 2},
+                          .io_threads = cfg.common.http.io_threads,
+                          .worker_threads = cfg.common.http.worker_threads},
       http::Router{}, *registry, [workers] {
         std::map<std::string, bool> checks;
         for (const auto& w : *workers) {

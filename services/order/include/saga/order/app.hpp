@@ -1,11 +1,29 @@
 #pragma once
 
-#include "saga/config/env.hpp"
+#include <cstddef>
+
+#include "saga/config/common.hpp"
 #include "saga/runtime/runtime.hpp"
 
 namespace saga::order {
 
-/// Builds the order service from the environment: pool, OrderService, HTTP server.
-void Start(const config::Env& env, runtime::StopStack& stops);
+struct Config {
+  config::CommonConfig common;
+  std::size_t max_batch = 32;  // ORDER_BATCH_MAX
+  int batches_in_flight = 2;   // ORDER_BATCHES_IN_FLIGHT
+  bool relay_hints = false;    // ORDER_RELAY_HINTS
+
+  /// The common settings plus ORDER_BATCH_MAX, ORDER_BATCHES_IN_FLIGHT and ORDER_RELAY_HINTS.
+  static Config Load(const config::Env& env);
+};
+
+inline constexpr runtime::Program kProgram{
+    .service = "order",
+    .summary = "The order service of outbox-saga: POST /orders stores an order and its "
+               "order.created event in one transaction; GET /orders/{orderId} shows it with the "
+               "final status that completion announces."};
+
+/// Builds the order service: pool, OrderService, HTTP server, final-status consumer.
+void Start(const Config& cfg, runtime::StopStack& stops);
 
 }  // namespace saga::order

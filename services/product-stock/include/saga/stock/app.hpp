@@ -1,11 +1,18 @@
 #pragma once
 
-#include "saga/config/env.hpp"
+#include "saga/config/common.hpp"
 #include "saga/runtime/runtime.hpp"
 
 namespace saga::stock {
 
+/// The common settings with this service's defaults (port, database account).
+config::CommonConfig LoadConfig(const config::Env& env);
+
+inline constexpr runtime::Program kProgram{
+    .service = "product-stock",
+    .summary = "The product-stock service of outbox-saga: reserves every item of an order.created or none (stock.reserved or stock.rejected), gives the stock back on payment.failed (stock.released), and serves the product catalogue."};
+
 /// Builds the product-stock service: pool, consumer of order.created and payment.failed, HTTP.
-void Start(const config::Env& env, runtime::StopStack& stops);
+void Start(const config::CommonConfig& cfg, runtime::StopStack& stops);
 
 }  // namespace saga::stock

@@ -26,7 +26,13 @@ struct RelayConfig {
   static RelayConfig Load(const config::Env& env);
 };
 
+inline constexpr runtime::Program kProgram{
+    .service = "relay",
+    .summary = "The outbox relay of outbox-saga: publishes each schema's outbox rows to Kafka in "
+               "id order and deletes them once the broker acknowledged them; one relay per "
+               "schema publishes at a time, others stand by."};
+
 /// Starts one worker thread per schema and the HTTP server (health, metrics).
-void Start(const config::Env& env, runtime::StopStack& stops);
+void Start(const RelayConfig& cfg, runtime::StopStack& stops);
 
 }  // namespace saga::relay

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "saga/config/env.hpp"
+
+namespace saga::config {
+
+/// The project's version (CMake's PROJECT_VERSION), which every program's `--version` prints.
+std::string_view Version();
+
+/// "<program> <version> (outbox-saga)", the `--version` line.
+std::string VersionLine(std::string_view program);
+
+/// The settings part of a `--help`: one block per setting,
+///   NAME=default  [range]
+///       meaning
+/// in the order the program reads them (docs/operations.md lists the same).
+std::string SettingsHelp(const std::vector<SettingInfo>& settings);
+
+}  // namespace saga::config
