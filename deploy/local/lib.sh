@@ -29,6 +29,10 @@ SAGA_KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-4}
 SAGA_PACKAGES=(build-essential cmake ninja-build pkg-config curl ca-certificates
   libboost-dev librdkafka-dev libmysqlcppconn-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
   prometheus-cpp-dev libcli11-dev libjemalloc-dev catch2 mariadb-server mariadb-client kcat)
+# Building and running the image without a Docker engine (deploy/docker/podman/prepare, the
+# `image` tests). dnsname: containers of one compose network find each other by service name.
+SAGA_PODMAN_PACKAGES=(podman buildah runc debootstrap podman-compose
+  golang-github-containernetworking-plugin-dnsname)
 
 saga_log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 saga_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -10,6 +10,8 @@ import json
 import os
 import pathlib
 import re
+import shlex
+import shutil
 import subprocess
 import tempfile
 import unittest
@@ -28,10 +30,24 @@ OUR_SERVICES = {
 ENV_READ = re.compile(r'\b(?:String|Int|Bool|List|RequiredString|Has)\("([A-Z][A-Z0-9_]*)"')
 
 
-def compose(*args):
-    return subprocess.run(["docker-compose", "--project-directory", str(SOURCE_DIR), "-f",
-                           str(SOURCE_DIR / "docker-compose.yml"), *args],
+LOCAL_IMAGES = DOCKER / "compose.local-images.yml"
+
+
+def compose(*args, files=("docker-compose.yml",)):
+    paths = [a for f in files for a in ("-f", str(SOURCE_DIR / f))]
+    return subprocess.run(["docker-compose", "--project-directory", str(SOURCE_DIR), *paths, *args],
                           check=True, capture_output=True, text=True, timeout=120).stdout
+
+
+def settings_listed(program):
+    """The environment variables a program's --help lists (NAME=default lines)."""
+    out = subprocess.run([str(program), "--help"], check=True, capture_output=True, text=True, timeout=30)
+    return set(re.findall(r"^  ([A-Z][A-Z0-9_]*)=", out.stdout, re.M))
+
+
+def install(prefix):
+    subprocess.run(["cmake", "--install", str(BINARY_DIR), "--prefix", prefix],
+                   check=True, capture_output=True, timeout=120)
 
 
 def env_names_read(folder):
@@ -93,8 +109,7 @@ class ComposeTest(unittest.TestCase):
 
     def test_each_service_runs_an_installed_program_of_ours(self):
         with tempfile.TemporaryDirectory() as prefix:
-            subprocess.run(["cmake", "--install", str(BINARY_DIR), "--prefix", prefix],
-                           check=True, capture_output=True, timeout=120)
+            install(prefix)
             for name in OUR_SERVICES:
                 s = self.services[name]
                 self.assertEqual(s["build"]["dockerfile"], "deploy/docker/Dockerfile")
@@ -114,6 +129,66 @@ class ComposeTest(unittest.TestCase):
             self.assertIn("DB_HOST", read)  # the scan works
             unknown = set(self.services[name]["environment"]) - read
             self.assertFalse(unknown, f"{name} sets variables its code never reads: {sorted(unknown)}")
+
+    def test_every_variable_compose_sets_is_a_setting_the_program_lists(self):
+        with tempfile.TemporaryDirectory() as prefix:
+            install(prefix)
+            for name in OUR_SERVICES:
+                listed = settings_listed(pathlib.Path(prefix) / "bin" / self.services[name]["command"][0])
+                self.assertIn("DB_HOST", listed)  # the parse works
+                unknown = set(self.services[name]["environment"]) - listed
+                self.assertFalse(unknown, f"{name}: compose sets {sorted(unknown)}, which its --help does not list")
+
+    def test_local_images_override_swaps_only_mysql_and_kafka(self):
+        base = yaml.safe_load((SOURCE_DIR / "docker-compose.yml").read_text())["services"]
+        override = yaml.safe_load(LOCAL_IMAGES.read_text())["services"]
+        self.assertEqual(set(override), {"mysql", "kafka", "kafka-init"})
+        merged = yaml.safe_load(compose("config", files=("docker-compose.yml", str(LOCAL_IMAGES))))["services"]
+        for name in OUR_SERVICES:
+            self.assertEqual(merged[name], self.services[name], f"{name} differs under the override")
+        # podman-compose 1.0 appends an override's list to the base list: what the override
+        # replaces must be a string on both sides.
+        for service, keys in override.items():
+            for key, value in keys.items():
+                if key in base[service] and isinstance(base[service][key], list):
+                    self.fail(f"{service}.{key} is a list in docker-compose.yml; the override cannot replace it")
+            test = keys.get("healthcheck", {}).get("test")
+            if test is not None:
+                self.assertIsInstance(base[service]["healthcheck"]["test"], str, service)
+                self.assertIsInstance(test, str, service)
+        # The stand-in broker is our image's devbroker, and it creates the topics kafka-init
+        # checks for (its default list: devbroker --help shows it).
+        self.assertEqual(merged["kafka"]["image"], merged["order"]["image"])
+        self.assertEqual(merged["kafka"]["command"][0], "devbroker")
+        entrypoint = merged["kafka-init"]["entrypoint"]
+        entrypoint = shlex.split(entrypoint) if isinstance(entrypoint, str) else entrypoint
+        self.assertEqual(entrypoint[:2], ["devbroker", "check-topics"])
+        self.assertEqual(merged["mysql"]["healthcheck"], self.services["mysql"]["healthcheck"])
+        help_text = subprocess.run([str(BINARY_DIR / "deploy" / "local" / "devbroker" / "devbroker"), "--help"],
+                                   check=True, capture_output=True, text=True).stdout
+        default_topics = re.search(r"--topics TEXT=(\S+)", help_text).group(1)
+        self.assertEqual(default_topics, merged["kafka-init"]["environment"]["SAGA_TOPICS"])
+
+    def test_the_image_build_stage_configures_with_only_what_it_copies(self):
+        # What the build stage COPYs, configured with its own CMake options, in a folder that has
+        # nothing else of the repository: a missing COPY fails here as it fails in the image
+        # (image.build builds it for real with podman).
+        build_stage = (DOCKER / "Dockerfile").read_text().split("\nFROM ")[1]
+        copies = re.findall(r"^COPY\s+(?!--from)(\S+)\s+(\S+)", build_stage, re.M)
+        options = re.findall(r"(-DSAGA_[A-Z_]+=\S+)", build_stage)
+        with tempfile.TemporaryDirectory() as tmp:
+            src = pathlib.Path(tmp) / "src"
+            src.mkdir()
+            for source, dest in copies:
+                target = src / dest
+                if (SOURCE_DIR / source).is_dir():
+                    shutil.copytree(SOURCE_DIR / source, target)
+                else:
+                    shutil.copy(SOURCE_DIR / source, target if dest not in {".", "./"} else src)
+            run = subprocess.run(["cmake", "-S", str(src), "-B", str(pathlib.Path(tmp) / "build"),
+                                  "-DCMAKE_BUILD_TYPE=Release", *options],
+                                 capture_output=True, text=True, timeout=300)
+            self.assertEqual(run.returncode, 0, f"the image's build stage does not configure:\n{run.stdout[-2000:]}{run.stderr[-4000:]}")
 
     def test_every_variable_and_metric_the_code_uses_is_documented(self):
         ops = (SOURCE_DIR / "docs" / "operations.md").read_text()
