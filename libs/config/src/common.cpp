@@ -19,7 +19,8 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
 
   c.db.host = env.String("DB_HOST", "127.0.0.1", "MySQL/MariaDB server host");
   c.db.port = static_cast<int>(env.Int("DB_PORT", 3307, 1, 65535, "MySQL/MariaDB server port"));
-  c.db.user = env.String("DB_USER", d.db_user, "the service's own database account (deploy/mysql)");
+  c.db.user =
+      env.String("DB_USER", d.db_user, "the service's own database account (deploy/mysql)");
   c.db.password = env.String("DB_PASSWORD", d.db_password, "the password of DB_USER");
   c.db.name = env.String("DB_NAME", d.db_name, "the service's schema");
   c.db.pool_size =
@@ -30,7 +31,8 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
   c.kafka.bootstrap =
       env.String("KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka brokers (host:port, comma-separated)");
   c.kafka.partitions = static_cast<int>(
-      env.Int("KAFKA_PARTITIONS", 12, 1, 1024, "partitions per topic (the devbroker creates its topics with it)"));
+      env.Int("KAFKA_PARTITIONS", 12, 1, 1024,
+              "partitions per topic (the devbroker creates its topics with it)"));
   c.kafka.linger_ms = static_cast<int>(
       env.Int("KAFKA_LINGER_MS", 2, 0, 1000, "producer linger in milliseconds"));
   c.kafka.consumer_threads = static_cast<int>(

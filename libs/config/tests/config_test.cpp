@@ -4,6 +4,7 @@
 
 #include "saga/config/common.hpp"
 #include "saga/config/env.hpp"
+#include "saga/config/program.hpp"
 
 using Vars = std::map<std::string, std::string>;
 using saga::config::CommonConfig;
@@ -83,4 +84,45 @@ TEST_CASE("Env::FromFile reads the stack.env format", "[config]") {
   CHECK(env.Int("DB_PORT", 0, 1, 65535) == 13307);
   CHECK(env.String("QUOTED", "") == "x y");
   CHECK_THROWS_AS(Env::FromFile("does/not/exist.env"), ConfigError);
+}
+
+TEST_CASE("Env::Record notes each setting read once, with its default, range and meaning", "[config]") {
+  auto seen = std::make_shared<std::vector<saga::config::SettingInfo>>();
+  Env env(Vars{{"N", "5"}});
+  env.Record(seen);
+  env.Int("N", 3, 1, 9, "a number");
+  env.String("S", "x", "a text");
+  env.Bool("B", true, "a switch");
+  env.Int("N", 4, 1, 9, "read again");
+  env.List("L", "a,b", "a list");
+  REQUIRE(seen->size() == 4);
+  CHECK((*seen)[0].name == "N");
+  CHECK((*seen)[0].fallback == "3");  // the default, not the value set
+  CHECK((*seen)[0].range == "1..9");
+  CHECK((*seen)[0].meaning == "a number");
+  CHECK((*seen)[1].fallback == "x");
+  CHECK((*seen)[1].range.empty());
+  CHECK((*seen)[2].fallback == "true");
+  CHECK((*seen)[2].range == "true|false");
+  CHECK((*seen)[3].name == "L");
+  CHECK((*seen)[3].fallback == "a,b");
+}
+
+TEST_CASE("CommonConfig reads every common setting with a meaning", "[config]") {
+  auto seen = std::make_shared<std::vector<saga::config::SettingInfo>>();
+  Env env(Vars{});
+  env.Record(seen);
+  CommonConfig::Load(env, kDefaults);
+  CHECK(seen->size() >= 18);
+  for (const auto& s : *seen) {
+    INFO(s.name);
+    CHECK_FALSE(s.meaning.empty());
+  }
+}
+
+TEST_CASE("Wrap breaks text at spaces within the width and indents each line", "[config]") {
+  using saga::config::Wrap;
+  CHECK(Wrap("one two three", 2, 9) == "  one two\n  three\n");
+  CHECK(Wrap("averyveryverylongword x", 0, 5) == "averyveryverylongword\nx\n");
+  CHECK(Wrap("", 4, 10) == "\n");
 }

@@ -36,7 +36,7 @@ void PrintHelp(const std::string& executable, const Program& program,
   env.Record(settings);
   load(env);
   std::cout << config::VersionLine(executable) << "\n"
-            << program.summary << "\n\n"
+            << config::Wrap(program.summary, 0, 100) << "\n"
             << "Usage: " << executable << " [--help | --version]\n\n"
             << "Settings are environment variables (NAME=default  [allowed range]); a bad value\n"
             << "stops the start with exit code 2 and a message naming it. SIGTERM or SIGINT stops\n"

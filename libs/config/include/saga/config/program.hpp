@@ -14,6 +14,10 @@ std::string_view Version();
 /// "<program> <version> (outbox-saga)", the `--version` line.
 std::string VersionLine(std::string_view program);
 
+/// `text` in lines of at most `width` columns (longer words stay whole), each indented by
+/// `indent` spaces and ended by a newline.
+std::string Wrap(std::string_view text, std::size_t indent, std::size_t width);
+
 /// The settings part of a `--help`: one block per setting,
 ///   NAME=default  [range]
 ///       meaning
