@@ -14,7 +14,7 @@ using namespace saga::contracts;
 namespace {
 
 Envelope SampleOrderCreated() {
-  return Envelope::New(topics::kOrderCreated, NewUuid(),
+  return Envelope::New(OrderCreated::kType, NewUuid(),
                        OrderCreated{UserId(42), {{ProductId(3), 2}, {ProductId(7), 1}}, std::nullopt});
 }
 

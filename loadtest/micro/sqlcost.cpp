@@ -62,7 +62,7 @@ std::vector<Row> MakeRows(std::size_t n) {
   rows.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const auto env = contracts::Envelope::New(
-        contracts::topics::kOrderCreated, contracts::NewUuid(),
+        contracts::OrderCreated::kType, contracts::NewUuid(),
         contracts::OrderCreated{contracts::UserId(42), {{contracts::ProductId(3), 2}, {contracts::ProductId(7), 1}},
                                 std::nullopt});
     rows.push_back({env.event_id, env.order_id, env.Serialize()});

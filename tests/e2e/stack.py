@@ -33,14 +33,14 @@ PAYMENT_URL = ENV["PAYMENT_URL"]
 COMPLETION_URL = ENV["COMPLETION_URL"]
 ADMIN_TOKEN = ENV["ADMIN_TOKEN"]
 BOOTSTRAP = ENV["KAFKA_BOOTSTRAP"]
-SAGA_TOPICS = ["order.created", "stock.reserved", "stock.rejected", "payment.completed", "payment.failed",
-               "stock.released", "order.completed", "order.cancelled"]
+# The saga declaration (libs/contracts/saga.hpp) as its program prints it.
+DECLARATION = json.loads(subprocess.run([str(BINARY_DIR / "libs" / "contracts" / "saga-declaration")],
+                                        check=True, capture_output=True, text=True).stdout)
+SAGA_TOPICS = [e["name"] for e in DECLARATION["events"]]
+_URL_OF = {"order": ORDER_URL, "product-stock": PRODUCT_URL, "payment": PAYMENT_URL, "completion": COMPLETION_URL}
 # The topics each consumer service subscribes to, by its URL.
-CONSUMER_TOPICS = {ORDER_URL: ["order.completed", "order.cancelled"],
-                   PRODUCT_URL: ["order.created", "payment.failed"],
-                   PAYMENT_URL: ["stock.reserved"],
-                   COMPLETION_URL: ["order.created", "stock.reserved", "stock.rejected", "payment.completed",
-                                    "payment.failed", "stock.released"]}
+CONSUMER_TOPICS = {url: [e["name"] for e in DECLARATION["events"] if service in e["consumers"]]
+                   for service, url in _URL_OF.items()}
 
 
 class Response:

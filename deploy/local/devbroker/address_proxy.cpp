@@ -19,7 +19,8 @@
 namespace saga::devbroker {
 namespace {
 
-std::pair<std::string, std::uint16_t> SplitHostPort(const std::string& text, const std::string& whole) {
+std::pair<std::string, std::uint16_t> SplitHostPort(const std::string& text,
+                                                    const std::string& whole) {
   const auto colon = text.rfind(':');
   const auto bad = [&] {
     return std::invalid_argument("'" + whole + "' is not HOST:PORT[=ADVERTISED_HOST:PORT]");
@@ -71,7 +72,8 @@ void PutI16(std::string& out, std::int16_t v) {
   out.push_back(static_cast<char>(v & 0xff));
 }
 void PutI32(std::string& out, std::int32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
 }
 void PutString(std::string& out, const std::string& s) {
   PutI16(out, static_cast<std::int16_t>(s.size()));
@@ -171,8 +173,8 @@ std::string RewriteBrokerAddresses(std::int16_t api_key, std::int16_t api_versio
   if (api_key != kMetadata && api_key != kFindCoordinator) return std::string(frame);
   const auto max = api_key == kMetadata ? kMetadataMaxVersion : kFindCoordinatorMaxVersion;
   if (api_version < 0 || api_version > max) {
-    throw std::runtime_error("cannot rewrite version " + std::to_string(api_version) +
-                             " of API " + std::to_string(api_key));
+    throw std::runtime_error("cannot rewrite version " + std::to_string(api_version) + " of API " +
+                             std::to_string(api_key));
   }
   Reader r(frame);
   std::string out;
@@ -189,11 +191,11 @@ std::string RewriteBrokerAddresses(std::int16_t api_key, std::int16_t api_versio
     }
   } else {
     if (api_version >= 1) {
-      (void)r.I32();       // throttle time
-      (void)r.I16();       // error code
-      r.SkipString();      // error message
+      (void)r.I32();   // throttle time
+      (void)r.I16();   // error code
+      r.SkipString();  // error message
     } else {
-      (void)r.I16();       // error code
+      (void)r.I16();  // error code
     }
     (void)r.I32();  // node id
     ReplaceAddress(r, frame, copied, out, host, port);

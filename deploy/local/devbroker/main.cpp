@@ -24,6 +24,7 @@
 
 #include "address_proxy.hpp"
 #include "saga/config/program.hpp"
+#include "saga/contracts/saga.hpp"
 
 namespace {
 
@@ -218,10 +219,9 @@ int main(int argc, char** argv) {
                "and keeping its data in memory. SIGUSR1 takes its brokers down, SIGUSR2 up."};
   app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", saga::config::VersionLine("devbroker"));
-  // The saga's topics; each also gets <topic>.dlq.
-  const std::string saga_topics =
-      "order.created,stock.reserved,stock.rejected,payment.completed,payment.failed,"
-      "stock.released,order.completed,order.cancelled";
+  // The saga's topics, from its declaration; each also gets <topic>.dlq.
+  std::string saga_topics;
+  for (const auto& t : saga::contracts::Saga().Topics()) saga_topics += (saga_topics.empty() ? "" : ",") + t;
 
   ServeOptions serve;
   serve.topics = saga_topics;

@@ -5,7 +5,7 @@
 namespace saga::contracts {
 namespace {
 
-const nlohmann::json& Field(const nlohmann::json& j, const char* key) {
+const nlohmann::json& Member(const nlohmann::json& j, const char* key) {
   if (!j.is_object()) throw ContractError("payload is not an object");
   const auto it = j.find(key);
   if (it == j.end()) throw ContractError(std::string("payload field '") + key + "' is missing");
@@ -13,7 +13,7 @@ const nlohmann::json& Field(const nlohmann::json& j, const char* key) {
 }
 
 std::int64_t Int(const nlohmann::json& j, const char* key, std::int64_t min) {
-  const auto& v = Field(j, key);
+  const auto& v = Member(j, key);
   if (!v.is_number_integer() || v.get<std::int64_t>() < min) {
     throw ContractError(std::string("payload field '") + key + "' must be an integer >= " +
                         std::to_string(min));
@@ -22,7 +22,7 @@ std::int64_t Int(const nlohmann::json& j, const char* key, std::int64_t min) {
 }
 
 std::string Str(const nlohmann::json& j, const char* key) {
-  const auto& v = Field(j, key);
+  const auto& v = Member(j, key);
   if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
     throw ContractError(std::string("payload field '") + key + "' must be a non-empty string");
   }
@@ -45,7 +45,7 @@ void to_json(nlohmann::json& j, const StockReserved& v) {
 }
 void from_json(const nlohmann::json& j, StockReserved& v) {
   v.user_id = UserId(Int(j, "userId", 1));
-  const auto& items = Field(j, "items");
+  const auto& items = Member(j, "items");
   if (!items.is_array() || items.empty()) throw ContractError("payload field 'items' must be a non-empty array");
   v.items = items.get<std::vector<PricedItem>>();
   v.total_amount = Int(j, "totalAmount", 0);
@@ -90,19 +90,17 @@ void from_json(const nlohmann::json& j, PaymentFailed& v) {
 
 void to_json(nlohmann::json& j, const StockReleased& v) { j = {{"items", v.items}}; }
 void from_json(const nlohmann::json& j, StockReleased& v) {
-  const auto& items = Field(j, "items");
+  const auto& items = Member(j, "items");
   if (!items.is_array() || items.empty()) throw ContractError("payload field 'items' must be a non-empty array");
   v.items = items.get<std::vector<OrderItem>>();
 }
 
-void to_json(nlohmann::json& j, const OrderFinished& v) {
-  j = nlohmann::json::object();
-  if (v.reason) j["reason"] = *v.reason;
-}
-void from_json(const nlohmann::json& j, OrderFinished& v) {
+void to_json(nlohmann::json& j, const OrderCompleted&) { j = nlohmann::json::object(); }
+void from_json(const nlohmann::json& j, OrderCompleted&) {
   if (!j.is_object()) throw ContractError("payload is not an object");
-  v.reason.reset();
-  if (j.contains("reason")) v.reason = Str(j, "reason");
 }
+
+void to_json(nlohmann::json& j, const OrderCancelled& v) { j = {{"reason", v.reason}}; }
+void from_json(const nlohmann::json& j, OrderCancelled& v) { v.reason = Str(j, "reason"); }
 
 }  // namespace saga::contracts

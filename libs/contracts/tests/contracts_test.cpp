@@ -27,7 +27,7 @@ TEST_CASE("NewUuid gives unique valid time-ordered version 7 ids", "[contracts]"
 
 TEST_CASE("Envelope round-trips through JSON with every field", "[contracts]") {
   const OrderCreated payload{UserId(7), {{ProductId(1), 2}, {ProductId(3), 4}}, "SPRING"};
-  auto env = Envelope::New(topics::kOrderCreated, "order-1", payload, std::string("cause-1"));
+  auto env = Envelope::New(OrderCreated::kType, "order-1", payload, std::string("cause-1"));
   const auto text = env.Serialize();
   const auto back = Envelope::Parse(text);
   CHECK(back.event_id == env.event_id);

@@ -9,11 +9,23 @@
 
 namespace saga::messaging {
 
-void EventHandler::Prepare(const std::vector<Event>&, db::Transaction&) {}
-void EventHandler::Committed() {}
-void EventHandler::HandleBatch(const std::vector<const Event*>& events, db::Transaction& tx) {
-  for (const auto* e : events) Handle(*e, tx);
+namespace {
+
+std::vector<outbox::Pending> ToOutbox(std::vector<Emit>&& events) {
+  std::vector<outbox::Pending> out;
+  out.reserve(events.size());
+  for (auto& e : events) {
+    const auto& cause = e.cause->envelope;
+    auto env = contracts::Envelope::New(std::move(e.type), cause.order_id, std::move(e.payload),
+                                        cause.event_id);
+    if (!e.event_id.empty()) env.event_id = std::move(e.event_id);
+    if (!e.occurred_at.empty()) env.occurred_at = std::move(e.occurred_at);
+    out.push_back({std::move(env), e.cause->traceparent});
+  }
+  return out;
 }
+
+}  // namespace
 
 EventProcessor::EventProcessor(std::string service, db::Pool& pool, kafka::Producer& dlq_producer,
                                EventHandler& handler, metrics::Registry& registry)
@@ -40,18 +52,22 @@ std::vector<bool> EventProcessor::Apply(const std::vector<Event>& events) {
   std::vector<std::pair<std::string, std::string>> ids;
   ids.reserve(events.size());
   for (const auto& e : events) ids.emplace_back(e.envelope.event_id, e.envelope.event_type);
+  Output output;
   auto fresh = db::InTransaction(pool_, [&](db::Transaction& tx) {
-    handler_.Prepare(events, tx);
+    output = {};  // a retried attempt starts over
     const auto applied = outbox::RecordInbox(tx, ids);
     std::vector<const Event*> todo;
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (applied[i]) todo.push_back(&events[i]);
     }
-    if (!todo.empty()) handler_.HandleBatch(todo, tx);
+    if (!todo.empty()) {
+      output = handler_.HandleBatch(todo, tx);
+      outbox::AppendMany(tx, ToOutbox(std::move(output.events)));
+    }
     tx.Commit();
     return applied;
   });
-  handler_.Committed();
+  for (auto& action : output.after_commit) action();
   if (on_committed_ && std::find(fresh.begin(), fresh.end(), true) != fresh.end()) on_committed_();
   return fresh;
 }

@@ -11,8 +11,7 @@
 namespace saga::runtime {
 
 void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
-                          const HandlerFactory& make_handler, std::vector<std::string> topics,
-                          const RouterFactory& routes) {
+                          const HandlerFactory& make_handler, const RouterFactory& routes) {
   auto registry = std::make_shared<metrics::Registry>();
   auto pool = std::make_shared<db::Pool>(DbOptions(cfg));
   auto producer = std::make_shared<kafka::Producer>(ProducerOptions(cfg, cfg.service + "-dlq"));
@@ -24,6 +23,13 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
       });
   server->Start();
   stops.Push("http server", [server] { server->Stop(); });
+
+  // One handler per member; what they consume is the subscription.
+  std::vector<std::shared_ptr<messaging::EventHandler>> handlers;
+  for (int member = 0; member < cfg.kafka.consumer_threads; ++member) {
+    handlers.push_back(make_handler(*registry));
+  }
+  const auto topics = handlers.front()->Topics();
 
   // Every member's commits hint the relay for this service's schema (RELAY_WAKE_ADDR).
   auto wake = std::make_shared<outbox::WakeSender>(cfg.relay_wake, cfg.db.name);
@@ -51,7 +57,7 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
   // Each member (thread) has its own consumer, handler and processor; the group spreads the
   // partitions over them, and an order's events share a partition number on every topic.
   for (int member = 0; member < cfg.kafka.consumer_threads; ++member) {
-    auto member_handler = make_handler(*registry);
+    auto member_handler = handlers[static_cast<std::size_t>(member)];
     auto processor = std::make_shared<messaging::EventProcessor>(cfg.service, *pool, *producer,
                                                                  *member_handler, *registry);
     if (wake->Enabled()) processor->OnCommitted([wake] { wake->Notify(); });

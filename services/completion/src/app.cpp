@@ -19,7 +19,7 @@ void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(
       cfg, stops, [watchers](metrics::Registry& registry) {
         return std::make_shared<CompletionHandler>(watchers, &registry);
-      }, SagaTopics(),
+      },
       [watchers](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, watchers); });
 }
 

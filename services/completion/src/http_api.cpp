@@ -2,15 +2,22 @@
 
 #include <cmath>
 
-#include "saga/completion/saga_rules.hpp"
+#include "completion_store.hpp"
 #include "saga/contracts/json.hpp"
 #include "saga/db/error.hpp"
-#include "saga/db/values.hpp"
 #include "saga/runtime/db_http.hpp"
-#include "sql.hpp"
 
 namespace saga::completion {
-namespace {}  // namespace
+namespace {
+
+nlohmann::json StepJson(const store::StepView& s, bool with_id) {
+  nlohmann::json j{{"event", s.type}, {"at", s.at}};
+  if (with_id) j["eventId"] = s.event_id;
+  if (s.reason) j["reason"] = *s.reason;
+  return j;
+}
+
+}  // namespace
 
 http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) {
   http::Router r;
@@ -26,28 +33,13 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
         watchers->Add(order_id, watcher);
         try {
           db::InTransaction(pool, [&](db::Transaction& tx) {
-            auto& conn = tx.Conn();
             std::optional<nlohmann::json> final;
-            {
-              auto& st = conn.Prepare(sql::kGetSaga);
-              st.setString(1, order_id);
-              std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-              if (rs->next() && rs->getString(1).asStdString() != "PENDING") {
-                final = nlohmann::json{{"orderId", order_id},
-                                       {"status", rs->getString(1).asStdString()},
-                                       {"reason", contracts::OrNull(db::OptionalString(*rs, 2))}};
-              }
+            if (const auto saga = store::GetSaga(tx, order_id); saga && saga->status != "PENDING") {
+              final = nlohmann::json{{"orderId", order_id},
+                                     {"status", saga->status},
+                                     {"reason", contracts::OrNull(saga->reason)}};
             }
-            auto& st = conn.Prepare(sql::kGetStepsWithIds);
-            st.setString(1, order_id);
-            std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-            while (rs->next()) {
-              nlohmann::json step{{"eventId", rs->getString(1).asStdString()},
-                                  {"event", rs->getString(2).asStdString()},
-                                  {"at", db::IsoFromDateTime(rs->getString(3).asStdString())}};
-              if (auto why = db::OptionalString(*rs, 4)) step["reason"] = *why;
-              watcher->ReplayStep(step);
-            }
+            for (const auto& step : store::GetSteps(tx, order_id)) watcher->ReplayStep(StepJson(step, true));
             tx.Commit();
             watcher->EndReplay(final);
             if (final) watchers->Remove(order_id, watcher);  // nothing more will come for it
@@ -63,38 +55,21 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
   r.Add("GET", "/sagas/stats", [&pool](const http::Request&) {
     return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [](db::Transaction& tx) {
-        auto& conn = tx.Conn();
+        const auto stats = store::GetStats(tx);
         nlohmann::json counts{{"PENDING", 0}, {"COMPLETED", 0}, {"CANCELLED", 0}};
         std::int64_t total = 0;
-        {
-          std::unique_ptr<::sql::ResultSet> rs(conn.Prepare(sql::kCountByStatus).executeQuery());
-          while (rs->next()) {
-            counts[rs->getString(1).asStdString()] = rs->getInt64(2);
-            total += rs->getInt64(2);
-          }
+        for (const auto& [status, n] : stats.by_status) {
+          counts[status] = n;
+          total += n;
         }
-        nlohmann::json cancelled_by = nlohmann::json::object();
-        {
-          std::unique_ptr<::sql::ResultSet> rs(
-              conn.Prepare(sql::kCountCancelledByReason).executeQuery());
-          while (rs->next()) cancelled_by[rs->getString(1).asStdString()] = rs->getInt64(2);
-        }
-        std::int64_t finished = 0;
-        {
-          std::unique_ptr<::sql::ResultSet> rs(conn.Prepare(sql::kCountFinished).executeQuery());
-          rs->next();
-          finished = rs->getInt64(1);
-        }
+        const nlohmann::json cancelled_by = stats.cancelled_by;
         nlohmann::json durations{
-            {"count", finished}, {"p50", nullptr}, {"p95", nullptr}, {"p99", nullptr}};
+            {"count", stats.finished}, {"p50", nullptr}, {"p95", nullptr}, {"p99", nullptr}};
         for (const auto& [name, q] : {std::pair{"p50", 0.50}, {"p95", 0.95}, {"p99", 0.99}}) {
-          if (finished == 0) break;
+          if (stats.finished == 0) break;
           // Nearest-rank percentile: the ceil(q * n)-th smallest duration.
-          const auto rank = static_cast<std::int64_t>(std::ceil(q * static_cast<double>(finished)));
-          auto& st = conn.Prepare(sql::kNthDuration);
-          st.setInt64(1, std::max<std::int64_t>(rank, 1) - 1);
-          std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-          if (rs->next()) durations[name] = rs->getInt64(1);
+          const auto rank = static_cast<std::int64_t>(std::ceil(q * static_cast<double>(stats.finished)));
+          if (const auto ms = store::NthDuration(tx, rank)) durations[name] = *ms;
         }
         tx.Commit();
         return http::Response::Json(200, {{"counts", counts},
@@ -108,35 +83,21 @@ http::Router MakeRouter(db::Pool& pool, std::shared_ptr<SagaWatchers> watchers) 
     const auto& order_id = req.Param("orderId");
     return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
-        auto& conn = tx.Conn();
-        nlohmann::json body{{"orderId", order_id}};
-        {
-          auto& st = conn.Prepare(sql::kGetSaga);
-          st.setString(1, order_id);
-          std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-          if (!rs->next()) {
-            throw http::HttpError(404, "SAGA_NOT_FOUND", "no event seen yet for order " + order_id,
-                                  "orderId");
-          }
-          body["status"] = rs->getString(1).asStdString();
-          body["reason"] = contracts::OrNull(db::OptionalString(*rs, 2));
-          body["startedAt"] = db::IsoFromDateTime(rs->getString(3).asStdString());
-          const auto finished = db::OptionalString(*rs, 4);
-          body["finishedAt"] =
-              finished ? nlohmann::json(db::IsoFromDateTime(*finished)) : nlohmann::json();
-          body["durationMs"] = rs->isNull(5) ? nlohmann::json() : nlohmann::json(rs->getInt64(5));
+        const auto saga = store::GetSaga(tx, order_id);
+        if (!saga) {
+          throw http::HttpError(404, "SAGA_NOT_FOUND", "no event seen yet for order " + order_id,
+                                "orderId");
         }
-        auto& st = conn.Prepare(sql::kGetSteps);
-        st.setString(1, order_id);
-        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
         nlohmann::json steps = nlohmann::json::array();
-        while (rs->next()) {
-          nlohmann::json step{{"event", rs->getString(1).asStdString()},
-                              {"at", db::IsoFromDateTime(rs->getString(2).asStdString())}};
-          if (auto why = db::OptionalString(*rs, 3)) step["reason"] = *why;
-          steps.push_back(std::move(step));
-        }
-        body["steps"] = steps;
+        for (const auto& step : store::GetSteps(tx, order_id)) steps.push_back(StepJson(step, false));
+        const nlohmann::json body{{"orderId", order_id},
+                                  {"status", saga->status},
+                                  {"reason", contracts::OrNull(saga->reason)},
+                                  {"startedAt", saga->started_at},
+                                  {"finishedAt", contracts::OrNull(saga->finished_at)},
+                                  {"durationMs", saga->duration_ms ? nlohmann::json(*saga->duration_ms)
+                                                                   : nlohmann::json()},
+                                  {"steps", steps}};
         tx.Commit();
         return http::Response::Json(200, body);
       });

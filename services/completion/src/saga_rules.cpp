@@ -6,26 +6,42 @@
 #include <chrono>
 
 #include "saga/contracts/envelope.hpp"
+#include "saga/contracts/saga.hpp"
 
 namespace saga::completion {
+namespace {
+
+const Step* Find(const std::vector<Step>& steps, std::string_view type) {
+  const auto it = std::find_if(steps.begin(), steps.end(),
+                               [&](const Step& s) { return s.event_type == type; });
+  return it == steps.end() ? nullptr : &*it;
+}
+
+}  // namespace
 
 Outcome Decide(const std::vector<Step>& steps) {
-  const Step* payment_failed = nullptr;
-  bool released = false;
-  for (const auto& s : steps) {
-    if (s.event_type == contracts::topics::kPaymentCompleted) return {"COMPLETED", std::nullopt};
-    if (s.event_type == contracts::topics::kStockRejected) return {"CANCELLED", s.reason};
-    if (s.event_type == contracts::topics::kPaymentFailed) payment_failed = &s;
-    if (s.event_type == contracts::topics::kStockReleased) released = true;
+  for (const auto& o : contracts::Saga().outcomes) {
+    if (!std::all_of(o.needs.begin(), o.needs.end(),
+                     [&](std::string_view r) { return Find(steps, r) != nullptr; })) {
+      continue;
+    }
+    std::optional<std::string> reason;
+    if (!o.reason_from.empty()) reason = Find(steps, o.reason_from)->reason;
+    return {std::string(o.status), std::move(reason), std::string(o.announced_by)};
   }
-  if (payment_failed != nullptr && released) return {"CANCELLED", payment_failed->reason};
-  return {"PENDING", std::nullopt};
+  return {"PENDING", std::nullopt, {}};
 }
 
 bool NeedsHistory(const std::vector<Step>& batch) {
   if (Decide(batch).Final()) return false;
   return std::any_of(batch.begin(), batch.end(), [](const Step& s) {
-    return s.event_type == contracts::topics::kPaymentFailed || s.event_type == contracts::topics::kStockReleased;
+    for (const auto& o : contracts::Saga().outcomes) {
+      if (o.needs.size() > 1 &&
+          std::find(o.needs.begin(), o.needs.end(), s.event_type) != o.needs.end()) {
+        return true;
+      }
+    }
+    return false;
   });
 }
 

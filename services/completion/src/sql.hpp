@@ -31,9 +31,6 @@ inline constexpr const char* kGetSaga =
     "SELECT status, reason, CAST(started_at AS CHAR), CAST(finished_at AS CHAR), duration_ms "
     "FROM sagas WHERE order_id = ?";
 inline constexpr const char* kGetSteps =
-    "SELECT event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps WHERE order_id = ? "
-    "ORDER BY occurred_at, recorded_at";
-inline constexpr const char* kGetStepsWithIds =
     "SELECT event_id, event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps "
     "WHERE order_id = ? ORDER BY occurred_at, recorded_at";
 inline constexpr const char* kCountByStatus = "SELECT status, COUNT(*) FROM sagas GROUP BY status";

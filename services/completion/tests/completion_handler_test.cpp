@@ -10,10 +10,10 @@ using Harness = saga::test::Harness<saga::completion::CompletionHandler>;
 namespace {
 
 std::vector<Envelope> CompensatedSaga(const std::string& order) {
-  return {Envelope::New(topics::kOrderCreated, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}),
-          Envelope::New(topics::kStockReserved, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000}),
-          Envelope::New(topics::kPaymentFailed, order, PaymentFailed{UserId(1), 2000, reasons::kInsufficientBalance}),
-          Envelope::New(topics::kStockReleased, order, StockReleased{{{ProductId(1), 1}}})};
+  return {Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}),
+          Envelope::New(StockReserved::kType, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000}),
+          Envelope::New(PaymentFailed::kType, order, PaymentFailed{UserId(1), 2000, reasons::kInsufficientBalance}),
+          Envelope::New(StockReleased::kType, order, StockReleased{{{ProductId(1), 1}}})};
 }
 
 std::string Status(const Harness& h, const std::string& order) {
@@ -35,10 +35,10 @@ TEST_CASE("Events delivered twice and in reverse order end the saga once", "[com
     h.Deliver({e});
   }
   CHECK(Status(h, "c-1") == "CANCELLED/INSUFFICIENT_BALANCE");
-  const auto cancelled = h.Emitted(topics::kOrderCancelled);
+  const auto cancelled = h.Emitted(OrderCancelled::kType);
   REQUIRE(cancelled.size() == 1);
   CHECK(cancelled[0].payload == nlohmann::json{{"reason", "INSUFFICIENT_BALANCE"}});
-  CHECK(h.Emitted(topics::kOrderCompleted).empty());
+  CHECK(h.Emitted(OrderCompleted::kType).empty());
   CHECK(h.schema.Scalar("SELECT COUNT(*) FROM saga_steps WHERE order_id = 'c-1'") == 5);
   CHECK(h.schema.Scalar("SELECT duration_ms IS NOT NULL FROM sagas WHERE order_id = 'c-1'") == 1);
 }
@@ -48,7 +48,7 @@ TEST_CASE("A cancelled saga that reserved stock waits for stock.released", "[com
   const auto events = CompensatedSaga("c-2");
   h.Deliver({events[0], events[1], events[2]});
   CHECK(Status(h, "c-2") == "PENDING/-");
-  CHECK(h.Emitted(topics::kOrderCancelled).empty());
+  CHECK(h.Emitted(OrderCancelled::kType).empty());
   h.Deliver({events[3]});
   CHECK(Status(h, "c-2") == "CANCELLED/INSUFFICIENT_BALANCE");
 }
@@ -56,10 +56,10 @@ TEST_CASE("A cancelled saga that reserved stock waits for stock.released", "[com
 TEST_CASE("A paid saga completes once in one batch", "[completion]") {
   Harness h("completion_db");
   const std::string order = "c-3";
-  const auto paid = Envelope::New(topics::kPaymentCompleted, order, PaymentCompleted{UserId(1), 2000, NewUuid()});
-  h.Deliver({paid, Envelope::New(topics::kOrderCreated, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}), paid});
+  const auto paid = Envelope::New(PaymentCompleted::kType, order, PaymentCompleted{UserId(1), 2000, NewUuid()});
+  h.Deliver({paid, Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}), paid});
   CHECK(Status(h, order) == "COMPLETED/-");
-  CHECK(h.Emitted(topics::kOrderCompleted).size() == 1);
+  CHECK(h.Emitted(OrderCompleted::kType).size() == 1);
 }
 
 TEST_CASE("One batch decides each saga with its stored steps where they matter", "[completion]") {
@@ -69,13 +69,13 @@ TEST_CASE("One batch decides each saga with its stored steps where they matter",
   h.Deliver({failed[3], waiting[2]});
   CHECK(Status(h, "c-4") == "PENDING/-");
   CHECK(Status(h, "c-5") == "PENDING/-");
-  const auto paid = Envelope::New(topics::kPaymentCompleted, "c-6", PaymentCompleted{UserId(1), 2000, NewUuid()});
+  const auto paid = Envelope::New(PaymentCompleted::kType, "c-6", PaymentCompleted{UserId(1), 2000, NewUuid()});
   h.Deliver({failed[2], waiting[1], paid, failed[0]});
   CHECK(Status(h, "c-4") == "CANCELLED/INSUFFICIENT_BALANCE");
   CHECK(Status(h, "c-5") == "PENDING/-");
   CHECK(Status(h, "c-6") == "COMPLETED/-");
-  CHECK(h.Emitted(topics::kOrderCancelled).size() == 1);
-  CHECK(h.Emitted(topics::kOrderCompleted).size() == 1);
+  CHECK(h.Emitted(OrderCancelled::kType).size() == 1);
+  CHECK(h.Emitted(OrderCompleted::kType).size() == 1);
   h.Deliver({waiting[3]});
   CHECK(Status(h, "c-5") == "CANCELLED/INSUFFICIENT_BALANCE");
 }

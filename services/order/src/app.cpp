@@ -36,7 +36,6 @@ void Start(const Config& cfg, runtime::StopStack& stops) {
   consumer_cfg.relay_wake.clear();
   runtime::StartConsumerService(
       consumer_cfg, stops, [](metrics::Registry&) { return std::make_shared<FinalStatusHandler>(); },
-      {contracts::topics::kOrderCompleted, contracts::topics::kOrderCancelled},
       [max_batch = cfg.max_batch, in_flight = cfg.batches_in_flight, wake](
           db::Pool& pool, metrics::Registry& registry) {
         std::function<void()> committed;

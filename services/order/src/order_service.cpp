@@ -84,7 +84,7 @@ std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<con
       const auto& cmd = orders[i]->cmd;
       for (const auto& item : cmd.items) items.push_back({i, &item});
       const contracts::OrderCreated payload{cmd.user_id, cmd.items, cmd.coupon_id};
-      events.push_back({contracts::Envelope::New(contracts::topics::kOrderCreated, ids[i], payload),
+      events.push_back({contracts::Envelope::New(contracts::OrderCreated::kType, ids[i], payload),
                         orders[i]->traceparent});
       outcomes[i] = PlaceOrderResult{ids[i], false};
     }

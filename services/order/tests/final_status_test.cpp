@@ -23,9 +23,9 @@ std::string PlaceIn(Harness& h) {
 TEST_CASE("The order takes its final status once, from the first final event", "[order]") {
   Harness h("order_db");
   const auto order_id = PlaceIn(h);
-  const auto cancelled = Envelope::New(topics::kOrderCancelled, order_id, OrderFinished{reasons::kOutOfStock});
+  const auto cancelled = Envelope::New(OrderCancelled::kType, order_id, OrderCancelled{reasons::kOutOfStock});
   h.Deliver({cancelled, cancelled});
-  h.Deliver({Envelope::New(topics::kOrderCompleted, order_id, OrderFinished{}), cancelled});
+  h.Deliver({Envelope::New(OrderCompleted::kType, order_id, OrderCompleted{}), cancelled});
   const auto view = saga::order::OrderService(h.pool).Get(order_id);
   REQUIRE(view);
   CHECK(view->status == "CANCELLED");
@@ -36,13 +36,13 @@ TEST_CASE("Malformed final events go to the DLQ and later ones still apply", "[o
   Harness h("order_db");
   const auto order_id = PlaceIn(h);
   const auto key = saga::test::UniqueName("order-dlq");
-  auto no_reason = saga::test::Delivered(Envelope::New(topics::kOrderCancelled, key, OrderFinished{}), 1);
-  auto garbage = saga::test::Delivered(Envelope::New(topics::kOrderCompleted, key, OrderFinished{}), 2);
+  auto no_reason = saga::test::Delivered(Envelope::New(OrderCancelled::kType, key, nlohmann::json::object()), 1);
+  auto garbage = saga::test::Delivered(Envelope::New(OrderCompleted::kType, key, OrderCompleted{}), 2);
   garbage.value = "[1,2";
-  const auto good = saga::test::Delivered(Envelope::New(topics::kOrderCompleted, order_id, OrderFinished{}), 3);
+  const auto good = saga::test::Delivered(Envelope::New(OrderCompleted::kType, order_id, OrderCompleted{}), 3);
   h.processor.ProcessBatch({no_reason, garbage, good});
   CHECK(saga::order::OrderService(h.pool).Get(order_id)->status == "COMPLETED");
-  for (const auto* topic : {topics::kOrderCancelled, topics::kOrderCompleted}) {
+  for (const auto* topic : {OrderCancelled::kType, OrderCompleted::kType}) {
     const auto dlq = saga::test::ReadTopicUntil(
         std::string(topic) + ".dlq",
         [&](const auto& got) {
@@ -60,10 +60,10 @@ TEST_CASE("One batch finishes many orders, each with its own status and reason",
   const auto c = PlaceIn(h);
   const auto untouched = PlaceIn(h);
   // c gets two different final events in one batch: the first one counts.
-  h.Deliver({Envelope::New(topics::kOrderCompleted, a, OrderFinished{}),
-             Envelope::New(topics::kOrderCancelled, b, OrderFinished{reasons::kUnknownUser}),
-             Envelope::New(topics::kOrderCancelled, c, OrderFinished{reasons::kInsufficientBalance}),
-             Envelope::New(topics::kOrderCompleted, c, OrderFinished{})});
+  h.Deliver({Envelope::New(OrderCompleted::kType, a, OrderCompleted{}),
+             Envelope::New(OrderCancelled::kType, b, OrderCancelled{reasons::kUnknownUser}),
+             Envelope::New(OrderCancelled::kType, c, OrderCancelled{reasons::kInsufficientBalance}),
+             Envelope::New(OrderCompleted::kType, c, OrderCompleted{})});
   saga::order::OrderService service(h.pool);
   CHECK(service.Get(a)->status == "COMPLETED");
   CHECK_FALSE(service.Get(a)->reason.has_value());

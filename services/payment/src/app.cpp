@@ -14,7 +14,6 @@ config::CommonConfig LoadConfig(const config::Env& env) {
 
 void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(cfg, stops, [](metrics::Registry&) { return std::make_shared<PaymentHandler>(); },
-                                {contracts::topics::kStockReserved},
                                 [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });
 }
 

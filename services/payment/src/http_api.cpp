@@ -6,8 +6,7 @@
 #include "saga/runtime/db_http.hpp"
 #include "saga/payment/balance.hpp"
 #include "saga/contracts/json.hpp"
-#include "saga/db/values.hpp"
-#include "sql.hpp"
+#include "payment_store.hpp"
 
 namespace saga::payment {
 namespace {
@@ -78,21 +77,20 @@ http::Router MakeRouter(db::Pool& pool) {
   r.Add("GET", "/payments/{orderId}", [&pool](const http::Request& req) {
     const auto& order_id = req.Param("orderId");
     return runtime::WithDatabase([&] {
-      return db::InTransaction(pool, [&](db::Transaction& tx) {
-        auto& st = tx.Conn().Prepare(sql::kGetPayment);
-        st.setString(1, order_id);
-        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-        if (!rs->next()) throw http::HttpError(404, "PAYMENT_NOT_FOUND", "no payment for order " + order_id, "orderId");
-        nlohmann::json body{{"orderId", rs->getString(1).asStdString()},
-                            {"paymentId", rs->getString(2).asStdString()},
-                            {"userId", rs->getInt64(3)},
-                            {"amount", rs->getInt64(4)},
-                            {"status", rs->getString(5).asStdString()},
-                            {"reason", contracts::OrNull(db::OptionalString(*rs, 6))},
-                            {"createdAt", db::IsoFromDateTime(rs->getString(7).asStdString())}};
+      const auto payment = db::InTransaction(pool, [&](db::Transaction& tx) {
+        auto p = store::GetPayment(tx, order_id);
         tx.Commit();
-        return http::Response::Json(200, body);
+        return p;
       });
+      if (!payment) throw http::HttpError(404, "PAYMENT_NOT_FOUND", "no payment for order " + order_id, "orderId");
+      const auto& row = payment->row;
+      return http::Response::Json(200, {{"orderId", row.order_id},
+                                        {"paymentId", row.payment_id},
+                                        {"userId", row.user_id},
+                                        {"amount", row.amount},
+                                        {"status", payment->status},
+                                        {"reason", contracts::OrNull(row.reason)},
+                                        {"createdAt", payment->created_at}});
     });
   });
   return r;

@@ -13,7 +13,7 @@ using Harness = saga::test::Harness<saga::payment::PaymentHandler>;
 namespace {
 
 Envelope Reserved(const std::string& order, std::int64_t user, std::int64_t unit_price, int quantity) {
-  return Envelope::New(topics::kStockReserved, order,
+  return Envelope::New(StockReserved::kType, order,
                        StockReserved{UserId(user), {{ProductId(1), quantity, unit_price}}, unit_price * quantity});
 }
 // User 1 with 10,000 and user 2 with 500.
@@ -36,7 +36,7 @@ TEST_CASE("A user is charged at most once per order", "[payment]") {
   h.Deliver({reserved, reserved});
   h.Deliver({reserved, Reserved("p-1", 1, 1000, 3)});  // redelivery, and a second event for the order
   CHECK(BalanceOf(h, 1) == 7000);
-  const auto completed = h.Emitted(topics::kPaymentCompleted);
+  const auto completed = h.Emitted(PaymentCompleted::kType);
   REQUIRE(completed.size() == 1);
   const auto p = completed[0].payload.get<PaymentCompleted>();
   CHECK(p.amount == 3000);
@@ -49,7 +49,7 @@ TEST_CASE("Insufficient balance or an unknown user fails the payment and debits 
   AddAccounts(h);
   h.Deliver({Reserved("p-2", 2, 501, 1), Reserved("p-3", 99, 1, 1)});
   CHECK(BalanceOf(h, 2) == 500);
-  const auto failed = h.Emitted(topics::kPaymentFailed);
+  const auto failed = h.Emitted(PaymentFailed::kType);
   REQUIRE(failed.size() == 2);
   CHECK(failed[0].payload == nlohmann::json{{"userId", 2}, {"amount", 501}, {"reason", "INSUFFICIENT_BALANCE"}});
   CHECK(failed[1].payload == nlohmann::json{{"userId", 99}, {"amount", 1}, {"reason", "UNKNOWN_USER"}});
@@ -92,8 +92,8 @@ TEST_CASE("Within one batch, each payment sees the balance the earlier ones left
   CHECK(BalanceOf(h, 1) == 0);
   CHECK(BalanceOf(h, 2) == 0);
   std::vector<std::string> done, failed;
-  for (const auto& e : h.Emitted(topics::kPaymentCompleted)) done.push_back(e.order_id);
-  for (const auto& e : h.Emitted(topics::kPaymentFailed)) failed.push_back(e.order_id);
+  for (const auto& e : h.Emitted(PaymentCompleted::kType)) done.push_back(e.order_id);
+  for (const auto& e : h.Emitted(PaymentFailed::kType)) failed.push_back(e.order_id);
   CHECK(done == std::vector<std::string>{"q-1", "q-2", "q-4", "q-5"});
   CHECK(failed == std::vector<std::string>{"q-3"});
   CHECK(h.schema.Scalar("SELECT COUNT(*) FROM payments WHERE status = 'FAILED' AND reason = 'INSUFFICIENT_BALANCE'") == 1);

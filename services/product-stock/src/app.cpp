@@ -17,7 +17,6 @@ config::CommonConfig LoadConfig(const config::Env& env) {
 void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(
       cfg, stops, [](metrics::Registry&) { return std::make_shared<StockHandler>(); },
-      {contracts::topics::kOrderCreated, contracts::topics::kPaymentFailed},
       [&cfg](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, cfg.admin_token); });
 }
 

@@ -4,14 +4,17 @@
 
 #include "saga/db/error.hpp"
 #include "saga/runtime/db_http.hpp"
-#include "sql.hpp"
+#include "stock_store.hpp"
 
 namespace saga::stock {
 namespace {
 
-nlohmann::json ProductJson(::sql::ResultSet& rs) {
-  return {{"id", rs.getInt64(1)}, {"name", rs.getString(2).asStdString()},
-          {"price", rs.getInt64(3)}, {"stock", rs.getInt64(4)}};
+nlohmann::json ProductJson(const store::ProductRow& p) {
+  return {{"id", p.id}, {"name", p.name}, {"price", p.price}, {"stock", p.stock}};
+}
+
+http::HttpError NoProduct(std::int64_t id) {
+  return http::HttpError(404, "PRODUCT_NOT_FOUND", "no product " + std::to_string(id), "id");
 }
 
 std::int64_t PathId(const http::Request& req) {
@@ -43,10 +46,8 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   r.Add("GET", "/products", [&pool](const http::Request&) {
     return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [](db::Transaction& tx) {
-        auto& st = tx.Conn().Prepare(sql::kListProducts);
-        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
         nlohmann::json items = nlohmann::json::array();
-        while (rs->next()) items.push_back(ProductJson(*rs));
+        for (const auto& p : store::ListProducts(tx)) items.push_back(ProductJson(p));
         tx.Commit();
         return http::Response::Json(200, {{"items", items}});
       });
@@ -57,14 +58,9 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
     const int limit = QueryInt(req, "limit", 5, 1, 100);
     return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
-        auto& st = tx.Conn().Prepare(sql::kTopProducts);
-        st.setInt(1, days);
-        st.setInt(2, limit);
-        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
         nlohmann::json items = nlohmann::json::array();
-        while (rs->next()) {
-          items.push_back({{"productId", rs->getInt64(1)}, {"name", rs->getString(2).asStdString()},
-                           {"quantity", rs->getInt64(3)}});
+        for (const auto& t : store::TopProducts(tx, days, limit)) {
+          items.push_back({{"productId", t.product_id}, {"name", t.name}, {"quantity", t.quantity}});
         }
         tx.Commit();
         return http::Response::Json(200, {{"days", days}, {"limit", limit}, {"items", items}});
@@ -75,13 +71,10 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
     const auto id = PathId(req);
     return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
-        auto& st = tx.Conn().Prepare(sql::kGetProduct);
-        st.setInt64(1, id);
-        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-        if (!rs->next()) throw http::HttpError(404, "PRODUCT_NOT_FOUND", "no product " + std::to_string(id), "id");
-        auto body = ProductJson(*rs);
+        const auto product = store::GetProduct(tx, id);
+        if (!product) throw NoProduct(id);
         tx.Commit();
-        return http::Response::Json(200, body);
+        return http::Response::Json(200, ProductJson(*product));
       });
     });
   });
@@ -99,17 +92,11 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
     const auto stock = it->get<std::int64_t>();
     return runtime::WithDatabase([&] {
       return db::InTransaction(pool, [&](db::Transaction& tx) {
-        auto& up = tx.Conn().Prepare(sql::kSetStock);
-        up.setInt64(1, stock);
-        up.setInt64(2, id);
-        up.executeUpdate();
-        auto& st = tx.Conn().Prepare(sql::kGetProduct);
-        st.setInt64(1, id);
-        std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-        if (!rs->next()) throw http::HttpError(404, "PRODUCT_NOT_FOUND", "no product " + std::to_string(id), "id");
-        auto json = ProductJson(*rs);
+        store::SetStock(tx, id, stock);
+        const auto product = store::GetProduct(tx, id);
+        if (!product) throw NoProduct(id);
         tx.Commit();
-        return http::Response::Json(200, json);
+        return http::Response::Json(200, ProductJson(*product));
       });
     });
   });

@@ -10,10 +10,10 @@ using Harness = saga::test::Harness<saga::stock::StockHandler>;
 namespace {
 
 Envelope Created(const std::string& order, std::vector<OrderItem> items, std::int64_t user = 1) {
-  return Envelope::New(topics::kOrderCreated, order, OrderCreated{UserId(user), std::move(items), {}});
+  return Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(user), std::move(items), {}});
 }
 Envelope PaymentFailedFor(const std::string& order) {
-  return Envelope::New(topics::kPaymentFailed, order, PaymentFailed{UserId(1), 1, reasons::kInsufficientBalance});
+  return Envelope::New(PaymentFailed::kType, order, PaymentFailed{UserId(1), 1, reasons::kInsufficientBalance});
 }
 long long Stock(const Harness& h, int product) {
   return h.schema.Scalar("SELECT stock FROM products WHERE product_id = " + std::to_string(product));
@@ -35,7 +35,7 @@ TEST_CASE("Stock reserves every item with prices and total, once per delivery", 
   h.Deliver({created});           // and again later (redelivery)
   CHECK(Stock(h, 1) == 95);
   CHECK(Stock(h, 3) == 98);
-  const auto reserved = h.Emitted(topics::kStockReserved);
+  const auto reserved = h.Emitted(StockReserved::kType);
   REQUIRE(reserved.size() == 1);
   const auto payload = reserved[0].payload.get<StockReserved>();
   CHECK(payload.items == std::vector<PricedItem>{{ProductId(1), 5, 2001}, {ProductId(3), 2, 2003}});
@@ -50,7 +50,7 @@ TEST_CASE("An order one unit short reserves nothing and is rejected OUT_OF_STOCK
   h.Deliver({Created("o-2", {{ProductId(2), 1}, {ProductId(4), 101}})});
   CHECK(Stock(h, 2) == 100);
   CHECK(Stock(h, 4) == 100);
-  const auto rejected = h.Emitted(topics::kStockRejected);
+  const auto rejected = h.Emitted(StockRejected::kType);
   REQUIRE(rejected.size() == 1);
   CHECK(rejected[0].payload == nlohmann::json{{"reason", "OUT_OF_STOCK"}, {"productId", 4}});
   CHECK(h.schema.Count("reservations") == 0);
@@ -61,7 +61,7 @@ TEST_CASE("An unknown product is rejected UNKNOWN_PRODUCT and changes nothing", 
   Restock(h);
   h.Deliver({Created("o-3", {{ProductId(1), 1}, {ProductId(999), 1}})});
   CHECK(Stock(h, 1) == 100);
-  const auto rejected = h.Emitted(topics::kStockRejected);
+  const auto rejected = h.Emitted(StockRejected::kType);
   REQUIRE(rejected.size() == 1);
   CHECK(rejected[0].payload == nlohmann::json{{"reason", "UNKNOWN_PRODUCT"}, {"productId", 999}});
 }
@@ -75,12 +75,12 @@ TEST_CASE("payment.failed gives back exactly what was reserved and only once", "
   h.Deliver({PaymentFailedFor("o-4"), PaymentFailedFor("o-4")});  // new event ids, same order
   CHECK(Stock(h, 5) == 100);
   CHECK(Stock(h, 6) == 100);
-  const auto released = h.Emitted(topics::kStockReleased);
+  const auto released = h.Emitted(StockReleased::kType);
   REQUIRE(released.size() == 1);
   CHECK(released[0].payload.get<StockReleased>().items ==
         std::vector<OrderItem>{{ProductId(5), 7}, {ProductId(6), 3}});
   h.Deliver({PaymentFailedFor("never-reserved")});
-  CHECK(h.Emitted(topics::kStockReleased).size() == 1);
+  CHECK(h.Emitted(StockReleased::kType).size() == 1);
 }
 
 TEST_CASE("Orders racing for the last units never take stock below zero", "[stock]") {
@@ -90,8 +90,8 @@ TEST_CASE("Orders racing for the last units never take stock below zero", "[stoc
   for (int i = 0; i < 30; ++i) batch.push_back(Created("race-" + std::to_string(i), {{ProductId(7), 4}}));
   h.Deliver(batch);
   CHECK(Stock(h, 7) == 0);  // 25 x 4 = 100 reserved
-  CHECK(h.Emitted(topics::kStockReserved).size() == 25);
-  CHECK(h.Emitted(topics::kStockRejected).size() == 5);
+  CHECK(h.Emitted(StockReserved::kType).size() == 25);
+  CHECK(h.Emitted(StockRejected::kType).size() == 5);
 }
 
 TEST_CASE("Within one batch, events apply in order: a release frees units a later order takes", "[stock]") {
@@ -107,11 +107,11 @@ TEST_CASE("Within one batch, events apply in order: a release frees units a late
   CHECK(Stock(h, 8) == 0);
   CHECK(Stock(h, 9) == 99);
   std::vector<std::string> rejected, reserved;
-  for (const auto& e : h.Emitted(topics::kStockRejected)) rejected.push_back(e.order_id);
-  for (const auto& e : h.Emitted(topics::kStockReserved)) reserved.push_back(e.order_id);
+  for (const auto& e : h.Emitted(StockRejected::kType)) rejected.push_back(e.order_id);
+  for (const auto& e : h.Emitted(StockReserved::kType)) reserved.push_back(e.order_id);
   CHECK(rejected == std::vector<std::string>{"b-b", "b-e"});
   CHECK(reserved == std::vector<std::string>{"b-a", "b-c", "b-d"});
-  CHECK(h.Emitted(topics::kStockReleased).size() == 1);
+  CHECK(h.Emitted(StockReleased::kType).size() == 1);
   CHECK(h.schema.Scalar("SELECT COUNT(*) FROM reservations WHERE order_id = 'b-a' AND status = 'RELEASED'") == 1);
   CHECK(h.schema.Scalar("SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE status = 'RESERVED'") == 101);
 }

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "address_proxy.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
-
-#include "address_proxy.hpp"
 
 using saga::devbroker::kFindCoordinator;
 using saga::devbroker::kMetadata;
@@ -20,7 +19,8 @@ struct Bytes {
     return *this;
   }
   Bytes& I32(std::int32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((v >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      s.push_back(static_cast<char>((v >> shift) & 0xff));
     return *this;
   }
   Bytes& Str(const std::string& v) {
@@ -32,14 +32,15 @@ struct Bytes {
 };
 
 // A Metadata response as the mock cluster writes it: brokers at `host:port`, then the rest.
-std::string Metadata(int version, const std::string& host, std::int32_t port, const std::string& rest) {
+std::string Metadata(int version, const std::string& host, std::int32_t port,
+                     const std::string& rest) {
   Bytes b;
-  b.I32(42);                      // correlation id
-  if (version >= 3) b.I32(0);     // throttle time
-  b.I32(2);                       // two brokers
+  b.I32(42);                   // correlation id
+  if (version >= 3) b.I32(0);  // throttle time
+  b.I32(2);                    // two brokers
   for (std::int32_t id : {1, 2}) {
     b.I32(id).Str(host).I32(port + id);
-    if (version >= 1) b.Null();   // rack
+    if (version >= 1) b.Null();  // rack
   }
   b.s += rest;
   return b.s;
@@ -52,7 +53,8 @@ TEST_CASE("Metadata responses name the advertised address instead of the mock's"
   for (int version : {0, 1, 3, 4, 8}) {
     INFO("version " << version);
     const auto in = Metadata(version, "127.0.0.1", 40000, rest);
-    const auto out = RewriteBrokerAddresses(kMetadata, static_cast<std::int16_t>(version), in, "kafka", 9092);
+    const auto out =
+        RewriteBrokerAddresses(kMetadata, static_cast<std::int16_t>(version), in, "kafka", 9092);
     Bytes want;
     want.I32(42);
     if (version >= 3) want.I32(0);
@@ -97,7 +99,8 @@ TEST_CASE("A listen address is HOST:PORT with an optional advertised address", "
   const auto plain = ListenSpec::Parse("127.0.0.1:29092");
   CHECK(plain.advertised_host == "127.0.0.1");
   CHECK(plain.advertised_port == 29092);
-  for (const auto* bad : {"9092", ":9092", "kafka:", "kafka:0", "kafka:70000", "a:1=b", "a:1=b:x"}) {
+  for (const auto* bad :
+       {"9092", ":9092", "kafka:", "kafka:0", "kafka:70000", "a:1=b", "a:1=b:x"}) {
     INFO(bad);
     CHECK_THROWS_WITH(ListenSpec::Parse(bad), Catch::Contains(bad));
   }

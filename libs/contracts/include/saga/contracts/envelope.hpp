@@ -13,18 +13,6 @@ class ContractError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Names of the saga topics; a topic carries the event type of the same name.
-namespace topics {
-inline constexpr const char* kOrderCreated = "order.created";
-inline constexpr const char* kStockReserved = "stock.reserved";
-inline constexpr const char* kStockRejected = "stock.rejected";
-inline constexpr const char* kPaymentCompleted = "payment.completed";
-inline constexpr const char* kPaymentFailed = "payment.failed";
-inline constexpr const char* kStockReleased = "stock.released";
-inline constexpr const char* kOrderCompleted = "order.completed";
-inline constexpr const char* kOrderCancelled = "order.cancelled";
-}  // namespace topics
-
 /// The JSON value of every Kafka message (see proto-json/envelope.schema.json).
 struct Envelope {
   std::string event_id;

@@ -17,6 +17,7 @@ struct OrderItem {
 
 /// Payload of order.created (proto-json/events/order.created.schema.json).
 struct OrderCreated {
+  static constexpr const char* kType = "order.created";
   UserId user_id;
   std::vector<OrderItem> items;
   std::optional<std::string> coupon_id;

@@ -6,9 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "saga/contracts/ids.hpp"
 #include "saga/contracts/envelope.hpp"
+#include "saga/contracts/ids.hpp"
 #include "saga/contracts/order_events.hpp"
+#include "saga/contracts/saga.hpp"
 
 namespace saga::contracts {
 
@@ -29,6 +30,7 @@ struct PricedItem {
 
 /// stock.reserved: every item is reserved; amounts in won.
 struct StockReserved {
+  static constexpr const char* kType = "stock.reserved";
   UserId user_id;
   std::vector<PricedItem> items;
   std::int64_t total_amount = 0;
@@ -37,12 +39,14 @@ struct StockReserved {
 
 /// stock.rejected: nothing was reserved.
 struct StockRejected {
+  static constexpr const char* kType = "stock.rejected";
   std::string reason;
   std::optional<ProductId> product_id;
   bool operator==(const StockRejected&) const = default;
 };
 
 struct PaymentCompleted {
+  static constexpr const char* kType = "payment.completed";
   UserId user_id;
   std::int64_t amount = 0;
   std::string payment_id;
@@ -50,6 +54,7 @@ struct PaymentCompleted {
 };
 
 struct PaymentFailed {
+  static constexpr const char* kType = "payment.failed";
   UserId user_id;
   std::int64_t amount = 0;
   std::string reason;
@@ -58,14 +63,22 @@ struct PaymentFailed {
 
 /// stock.released: exactly what the order had reserved, given back.
 struct StockReleased {
+  static constexpr const char* kType = "stock.released";
   std::vector<OrderItem> items;
   bool operator==(const StockReleased&) const = default;
 };
 
-/// order.completed (no reason) and order.cancelled (with reason).
-struct OrderFinished {
-  std::optional<std::string> reason;
-  bool operator==(const OrderFinished&) const = default;
+/// order.completed: the saga ended COMPLETED.
+struct OrderCompleted {
+  static constexpr const char* kType = "order.completed";
+  bool operator==(const OrderCompleted&) const = default;
+};
+
+/// order.cancelled: the saga ended CANCELLED, for `reason`.
+struct OrderCancelled {
+  static constexpr const char* kType = "order.cancelled";
+  std::string reason;
+  bool operator==(const OrderCancelled&) const = default;
 };
 
 void to_json(nlohmann::json& j, const PricedItem& v);
@@ -80,16 +93,35 @@ void to_json(nlohmann::json& j, const PaymentFailed& v);
 void from_json(const nlohmann::json& j, PaymentFailed& v);
 void to_json(nlohmann::json& j, const StockReleased& v);
 void from_json(const nlohmann::json& j, StockReleased& v);
-void to_json(nlohmann::json& j, const OrderFinished& v);
-void from_json(const nlohmann::json& j, OrderFinished& v);
+void to_json(nlohmann::json& j, const OrderCompleted& v);
+void from_json(const nlohmann::json& j, OrderCompleted& v);
+void to_json(nlohmann::json& j, const OrderCancelled& v);
+void from_json(const nlohmann::json& j, OrderCancelled& v);
 
-/// Parses an envelope payload as T; any mismatch becomes a ContractError naming the event type.
+/// The declaration a payload type belongs to: the saga's, unless the type names another one with
+/// a static Declaration() (as tests do for an event the saga does not have).
 template <typename T>
-T PayloadAs(const nlohmann::json& payload, const std::string& event_type) {
+const Declaration& DeclarationOf() {
+  if constexpr (requires { T::Declaration(); }) {
+    return T::Declaration();
+  } else {
+    return Saga();
+  }
+}
+
+/// The payload of `env` as T (an event payload type, which names its event type in kType): the
+/// envelope must carry that type, and its payload is checked against the type's declared contract
+/// before it is read. Any mismatch throws ContractError naming the event type and the field.
+template <typename T>
+T Decode(const Envelope& env) {
+  if (env.event_type != T::kType) {
+    throw ContractError("event type '" + env.event_type + "' is not " + T::kType);
+  }
+  CheckPayload(DeclarationOf<T>().Get(T::kType), env.payload);
   try {
-    return payload.get<T>();
+    return env.payload.get<T>();
   } catch (const nlohmann::json::exception& e) {
-    throw ContractError(event_type + " payload: " + e.what());
+    throw ContractError(std::string(T::kType) + " payload: " + e.what());
   }
 }
 

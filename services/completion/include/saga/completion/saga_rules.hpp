@@ -15,18 +15,18 @@ struct Step {
 struct Outcome {
   std::string status;  // PENDING, COMPLETED or CANCELLED
   std::optional<std::string> reason;
+  std::string announced_by;  // order.completed or order.cancelled once final
   bool Final() const { return status != "PENDING"; }
 };
 
-/// The saga's status from the set of events seen so far, whatever order they came in:
-/// payment.completed -> COMPLETED; stock.rejected -> CANCELLED (its reason); payment.failed ->
-/// CANCELLED (its reason) but only once stock.released was seen too (compensation is part of
-/// the saga); anything else -> PENDING.
+/// The saga's status from the set of events seen so far, whatever order they came in: the first
+/// outcome of the saga declaration whose required steps are all there, with the reason of its
+/// reason_from step (payment.completed -> COMPLETED; stock.rejected -> CANCELLED; payment.failed
+/// and stock.released, its compensation -> CANCELLED); none -> PENDING.
 Outcome Decide(const std::vector<Step>& steps);
 
-/// Whether a still-PENDING saga needs its stored steps to be decided on the events of one batch.
-/// Only payment.failed and stock.released make a saga final in pairs; every other event either
-/// decides it alone (payment.completed, stock.rejected) or cannot change it. So for any stored
+/// Whether a still-PENDING saga needs its stored steps to be decided on the events of one batch:
+/// only when the batch holds part of an outcome that requires several steps. So for any stored
 /// set S with Decide(S) PENDING, Decide(S + batch) == Decide(batch) unless this returns true.
 bool NeedsHistory(const std::vector<Step>& batch);
 

@@ -1,0 +1,104 @@
+#pragma once
+
+// The order saga, declared once: every event type with its topic, producer, consumers and
+// payload contract, and every final outcome with the steps it requires and its compensation.
+// Subscriptions, broker topics, consumer-side payload checks, the proto-json event schemas and the
+// flow picture in docs/architecture.md come from here or are checked against it
+// (docs/adr/0003-the-saga-declared-once.md).
+
+#include <cstdint>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace saga::contracts {
+
+/// The services that take part in the saga.
+enum class Participant { kOrder, kProductStock, kPayment, kCompletion };
+
+/// "order", "product-stock", "payment", "completion": the service's name and consumer group.
+std::string_view Name(Participant p);
+
+/// One field of a payload: the subset of JSON Schema the saga's payloads need.
+struct Field {
+  enum class Kind {
+    kInteger,  ///< a JSON integer in [min, max]
+    kString,   ///< a string of min..max characters
+    kUuid,     ///< a lowercase canonical UUID string
+    kEnum,     ///< one of `values`
+    kObjects,  ///< an array of min..max objects, each with `fields`
+  };
+  static constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
+
+  std::string_view name;
+  Kind kind = Kind::kInteger;
+  bool required = true;
+  std::int64_t min = 0;
+  std::int64_t max = kNoMax;
+  std::span<const std::string_view> values = {};
+  std::span<const Field> fields = {};
+};
+
+/// An event type. Its name is also its topic; every topic has a dead-letter topic <name>.dlq.
+struct EventType {
+  std::string_view name;
+  Participant producer;
+  std::span<const Participant> consumers;
+  std::span<const Field> payload;
+  std::string_view meaning;  ///< one line: what has happened
+};
+
+/// A final status of the saga. It is reached once every step in `needs` is recorded; its
+/// reason is the `reason` field of `reason_from` (when set). `path` is the saga's timeline
+/// in causal order; `compensation` is the step in it that undoes an earlier one.
+struct Outcome {
+  std::string_view status = {};  ///< COMPLETED or CANCELLED
+  std::span<const std::string_view> needs = {};
+  std::string_view reason_from = {};
+  std::span<const std::string_view> path = {};
+  std::string_view compensation = {};
+  std::string_view announced_by = {};  ///< the event completion publishes when it is reached
+};
+
+/// A whole saga declaration. Saga() is the product's; tests build their own.
+struct Declaration {
+  std::span<const EventType> events;
+  std::span<const Outcome> outcomes;
+
+  /// The event type of that name, or nullptr.
+  const EventType* Find(std::string_view name) const;
+  /// The event type of that name; throws ContractError for an undeclared one.
+  const EventType& Get(std::string_view name) const;
+  /// Every event type's topic, in declaration order.
+  std::vector<std::string> Topics() const;
+  /// Every topic and its <topic>.dlq: what a broker must have.
+  std::vector<std::string> BrokerTopics() const;
+  /// The topics `p` consumes, in declaration order.
+  std::vector<std::string> ConsumedBy(Participant p) const;
+  /// The reasons a saga can be cancelled with (the enum values of the reason_from fields).
+  std::vector<std::string> Reasons() const;
+};
+
+/// The order saga.
+const Declaration& Saga();
+
+/// Checks `payload` against the event type's contract: an object with every required field, no
+/// undeclared field, each of its kind and range. Throws ContractError naming the event type and
+/// the field.
+void CheckPayload(const EventType& type, const nlohmann::json& payload);
+
+/// The payload contract as a JSON Schema object (what proto-json/events/<name>.schema.json holds,
+/// without its $schema, $id and title).
+nlohmann::json PayloadSchema(const EventType& type);
+
+/// The declaration as JSON: events (name, producer, consumers, schema, meaning) and outcomes.
+/// tools/saga-declaration prints it for scripts and tests in other languages.
+nlohmann::json ToJson(const Declaration& d);
+
+/// The flow picture of docs/architecture.md, made from the declaration.
+std::string FlowPicture(const Declaration& d);
+
+}  // namespace saga::contracts

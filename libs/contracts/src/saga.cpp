@@ -1,0 +1,396 @@
+#include "saga/contracts/saga.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "saga/contracts/envelope.hpp"
+#include "saga/contracts/ids.hpp"
+
+namespace saga::contracts {
+namespace {
+
+using K = Field::Kind;
+using P = Participant;
+
+constexpr std::string_view kStockReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT"};
+constexpr std::string_view kPaymentReasons[] = {"INSUFFICIENT_BALANCE", "UNKNOWN_USER"};
+constexpr std::string_view kCancelReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT",
+                                               "INSUFFICIENT_BALANCE", "UNKNOWN_USER"};
+
+constexpr Field kOrderItem[] = {
+    {.name = "productId", .kind = K::kInteger, .min = 1},
+    {.name = "quantity", .kind = K::kInteger, .min = 1, .max = 10000},
+};
+constexpr Field kPricedItem[] = {
+    {.name = "productId", .kind = K::kInteger, .min = 1},
+    {.name = "quantity", .kind = K::kInteger, .min = 1},
+    {.name = "unitPrice", .kind = K::kInteger, .min = 0},
+};
+constexpr Field kReleasedItem[] = {
+    {.name = "productId", .kind = K::kInteger, .min = 1},
+    {.name = "quantity", .kind = K::kInteger, .min = 1},
+};
+
+constexpr Field kOrderCreated[] = {
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "items", .kind = K::kObjects, .min = 1, .max = 50, .fields = kOrderItem},
+    {.name = "couponId", .kind = K::kString, .required = false, .min = 1, .max = 64},
+};
+constexpr Field kStockReserved[] = {
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "items", .kind = K::kObjects, .min = 1, .fields = kPricedItem},
+    {.name = "totalAmount", .kind = K::kInteger, .min = 0},
+};
+constexpr Field kStockRejected[] = {
+    {.name = "reason", .kind = K::kEnum, .values = kStockReasons},
+    {.name = "productId", .kind = K::kInteger, .required = false, .min = 1},
+};
+constexpr Field kPaymentCompleted[] = {
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "amount", .kind = K::kInteger, .min = 0},
+    {.name = "paymentId", .kind = K::kUuid},
+};
+constexpr Field kPaymentFailed[] = {
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "amount", .kind = K::kInteger, .min = 0},
+    {.name = "reason", .kind = K::kEnum, .values = kPaymentReasons},
+};
+constexpr Field kStockReleased[] = {
+    {.name = "items", .kind = K::kObjects, .min = 1, .fields = kReleasedItem},
+};
+constexpr Field kOrderCancelled[] = {
+    {.name = "reason", .kind = K::kEnum, .values = kCancelReasons},
+};
+
+constexpr P kToStockAndCompletion[] = {P::kProductStock, P::kCompletion};
+constexpr P kToPaymentAndCompletion[] = {P::kPayment, P::kCompletion};
+constexpr P kToCompletion[] = {P::kCompletion};
+constexpr P kToOrder[] = {P::kOrder};
+
+constexpr EventType kEvents[] = {
+    {"order.created", P::kOrder, kToStockAndCompletion, kOrderCreated,
+     "an order was placed (POST /orders)"},
+    {"stock.reserved", P::kProductStock, kToPaymentAndCompletion, kStockReserved,
+     "every item is reserved, with its price"},
+    {"stock.rejected", P::kProductStock, kToCompletion, kStockRejected,
+     "nothing was reserved: a product is unknown or short"},
+    {"payment.completed", P::kPayment, kToCompletion, kPaymentCompleted,
+     "the user was debited the total"},
+    {"payment.failed", P::kPayment, kToStockAndCompletion, kPaymentFailed,
+     "the debit was refused: balance too low or unknown user"},
+    {"stock.released", P::kProductStock, kToCompletion, kStockReleased,
+     "the reservation was given back (compensation of stock.reserved)"},
+    {"order.completed", P::kCompletion, kToOrder, {}, "the saga ended COMPLETED"},
+    {"order.cancelled", P::kCompletion, kToOrder, kOrderCancelled,
+     "the saga ended CANCELLED, with its reason"},
+};
+
+constexpr std::string_view kCompletedRequires[] = {"payment.completed"};
+constexpr std::string_view kCompletedPath[] = {"order.created", "stock.reserved",
+                                               "payment.completed", "order.completed"};
+constexpr std::string_view kRejectedRequires[] = {"stock.rejected"};
+constexpr std::string_view kRejectedPath[] = {"order.created", "stock.rejected", "order.cancelled"};
+constexpr std::string_view kRefusedRequires[] = {"payment.failed", "stock.released"};
+constexpr std::string_view kRefusedPath[] = {"order.created", "stock.reserved", "payment.failed",
+                                             "stock.released", "order.cancelled"};
+
+constexpr Outcome kOutcomes[] = {
+    {.status = "COMPLETED",
+     .needs = kCompletedRequires,
+     .path = kCompletedPath,
+     .announced_by = "order.completed"},
+    {.status = "CANCELLED",
+     .needs = kRejectedRequires,
+     .reason_from = "stock.rejected",
+     .path = kRejectedPath,
+     .announced_by = "order.cancelled"},
+    {.status = "CANCELLED",
+     .needs = kRefusedRequires,
+     .reason_from = "payment.failed",
+     .path = kRefusedPath,
+     .compensation = "stock.released",
+     .announced_by = "order.cancelled"},
+};
+
+constexpr Declaration kSaga{kEvents, kOutcomes};
+
+std::vector<std::string> Strings(std::span<const std::string_view> values) {
+  return {values.begin(), values.end()};
+}
+
+bool IsLowercaseUuid(const std::string& s) {
+  return IsUuid(s) && std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; });
+}
+
+std::string Where(const std::string& path, std::string_view name) {
+  return path.empty() ? std::string(name) : path + "." + std::string(name);
+}
+
+void CheckObject(std::span<const Field> fields, const nlohmann::json& j, const std::string& path,
+                 std::string_view type);
+
+void CheckField(const Field& f, const nlohmann::json& v, const std::string& where,
+                std::string_view type) {
+  const auto fail = [&](const std::string& what) {
+    throw ContractError(std::string(type) + " payload: field '" + where + "' " + what);
+  };
+  switch (f.kind) {
+    case K::kInteger: {
+      if (!v.is_number_integer()) fail("must be an integer");
+      // Unsigned values above INT64_MAX are out of every declared range.
+      if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(f.max)) {
+        fail("is out of range");
+      }
+      const auto n = v.get<std::int64_t>();
+      if (n < f.min || n > f.max) {
+        fail("must be in " + std::to_string(f.min) + ".." +
+             (f.max == Field::kNoMax ? std::string() : std::to_string(f.max)));
+      }
+      break;
+    }
+    case K::kString: {
+      if (!v.is_string()) fail("must be a string");
+      const auto len = static_cast<std::int64_t>(v.get_ref<const std::string&>().size());
+      if (len < f.min || len > f.max) fail("has a length out of its range");
+      break;
+    }
+    case K::kUuid: {
+      if (!v.is_string() || !IsLowercaseUuid(v.get<std::string>()))
+        fail("must be a lowercase UUID");
+      break;
+    }
+    case K::kEnum: {
+      if (!v.is_string()) fail("must be a string");
+      const auto& s = v.get_ref<const std::string&>();
+      if (std::find(f.values.begin(), f.values.end(), s) == f.values.end()) {
+        fail("'" + s + "' is not one of its values");
+      }
+      break;
+    }
+    case K::kObjects: {
+      if (!v.is_array()) fail("must be an array");
+      const auto n = static_cast<std::int64_t>(v.size());
+      if (n < f.min || n > f.max) fail("has " + std::to_string(n) + " items, out of its range");
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        CheckObject(f.fields, v[i], where + "[" + std::to_string(i) + "]", type);
+      }
+      break;
+    }
+  }
+}
+
+void CheckObject(std::span<const Field> fields, const nlohmann::json& j, const std::string& path,
+                 std::string_view type) {
+  if (!j.is_object()) {
+    throw ContractError(std::string(type) + " payload: " +
+                        (path.empty() ? "it" : "'" + path + "'") + " is not an object");
+  }
+  for (const auto& [key, value] : j.items()) {
+    const bool declared =
+        std::any_of(fields.begin(), fields.end(), [&](const Field& f) { return f.name == key; });
+    if (!declared) {
+      throw ContractError(std::string(type) + " payload: field '" + Where(path, key) +
+                          "' is not declared");
+    }
+  }
+  for (const auto& f : fields) {
+    const auto it = j.find(std::string(f.name));
+    if (it == j.end()) {
+      if (f.required) {
+        throw ContractError(std::string(type) + " payload: field '" + Where(path, f.name) +
+                            "' is missing");
+      }
+      continue;
+    }
+    CheckField(f, *it, Where(path, f.name), type);
+  }
+}
+
+nlohmann::json ObjectSchema(std::span<const Field> fields) {
+  nlohmann::json schema{{"type", "object"}, {"additionalProperties", false}};
+  auto required = nlohmann::json::array();
+  auto properties = nlohmann::json::object();
+  for (const auto& f : fields) {
+    if (f.required) required.push_back(f.name);
+    nlohmann::json p;
+    switch (f.kind) {
+      case K::kInteger:
+        p = {{"type", "integer"}, {"minimum", f.min}};
+        if (f.max != Field::kNoMax) p["maximum"] = f.max;
+        break;
+      case K::kString:
+        p = {{"type", "string"}, {"minLength", f.min}};
+        if (f.max != Field::kNoMax) p["maxLength"] = f.max;
+        break;
+      case K::kUuid:
+        p = {{"type", "string"},
+             {"pattern", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"}};
+        break;
+      case K::kEnum:
+        p = {{"enum", Strings(f.values)}};
+        break;
+      case K::kObjects:
+        p = {{"type", "array"}, {"minItems", f.min}, {"items", ObjectSchema(f.fields)}};
+        if (f.max != Field::kNoMax) p["maxItems"] = f.max;
+        break;
+    }
+    properties[std::string(f.name)] = std::move(p);
+  }
+  if (!required.empty()) schema["required"] = std::move(required);
+  schema["properties"] = std::move(properties);
+  return schema;
+}
+
+}  // namespace
+
+std::string_view Name(Participant p) {
+  switch (p) {
+    case P::kOrder:
+      return "order";
+    case P::kProductStock:
+      return "product-stock";
+    case P::kPayment:
+      return "payment";
+    case P::kCompletion:
+      return "completion";
+  }
+  return "?";
+}
+
+const EventType* Declaration::Find(std::string_view name) const {
+  const auto it = std::find_if(events.begin(), events.end(),
+                               [&](const EventType& e) { return e.name == name; });
+  return it == events.end() ? nullptr : &*it;
+}
+
+const EventType& Declaration::Get(std::string_view name) const {
+  const auto* e = Find(name);
+  if (e == nullptr) throw ContractError("event type '" + std::string(name) + "' is not declared");
+  return *e;
+}
+
+std::vector<std::string> Declaration::Topics() const {
+  std::vector<std::string> out;
+  for (const auto& e : events) out.emplace_back(e.name);
+  return out;
+}
+
+std::vector<std::string> Declaration::BrokerTopics() const {
+  std::vector<std::string> out;
+  for (const auto& e : events) {
+    out.emplace_back(e.name);
+    out.push_back(std::string(e.name) + ".dlq");
+  }
+  return out;
+}
+
+std::vector<std::string> Declaration::ConsumedBy(Participant p) const {
+  std::vector<std::string> out;
+  for (const auto& e : events) {
+    if (std::find(e.consumers.begin(), e.consumers.end(), p) != e.consumers.end()) {
+      out.emplace_back(e.name);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Declaration::Reasons() const {
+  std::vector<std::string> out;
+  for (const auto& o : outcomes) {
+    if (o.reason_from.empty()) continue;
+    for (const auto& f : Get(o.reason_from).payload) {
+      if (f.name != "reason") continue;
+      for (const auto& v : f.values) {
+        if (std::find(out.begin(), out.end(), v) == out.end()) out.emplace_back(v);
+      }
+    }
+  }
+  return out;
+}
+
+const Declaration& Saga() { return kSaga; }
+
+void CheckPayload(const EventType& type, const nlohmann::json& payload) {
+  CheckObject(type.payload, payload, "", type.name);
+}
+
+nlohmann::json PayloadSchema(const EventType& type) { return ObjectSchema(type.payload); }
+
+nlohmann::json ToJson(const Declaration& d) {
+  auto events = nlohmann::json::array();
+  for (const auto& e : d.events) {
+    auto consumers = nlohmann::json::array();
+    for (const auto c : e.consumers) consumers.push_back(Name(c));
+    events.push_back({{"name", e.name},
+                      {"topic", e.name},
+                      {"producer", Name(e.producer)},
+                      {"consumers", std::move(consumers)},
+                      {"schema", PayloadSchema(e)},
+                      {"meaning", e.meaning}});
+  }
+  auto outcomes = nlohmann::json::array();
+  for (const auto& o : d.outcomes) {
+    outcomes.push_back({{"status", o.status},
+                        {"needs", Strings(o.needs)},
+                        {"reasonFrom", o.reason_from},
+                        {"path", Strings(o.path)},
+                        {"compensation", o.compensation},
+                        {"announcedBy", o.announced_by}});
+  }
+  return {{"events", std::move(events)},
+          {"outcomes", std::move(outcomes)},
+          {"reasons", d.Reasons()},
+          {"brokerTopics", d.BrokerTopics()}};
+}
+
+namespace {
+
+// "{userId, items[{productId, quantity}], couponId?}"
+std::string Summary(std::span<const Field> fields) {
+  std::string out = "{";
+  for (const auto& f : fields) {
+    if (out.size() > 1) out += ", ";
+    out += f.name;
+    if (f.kind == K::kObjects) out.append("[").append(Summary(f.fields)).append("]");
+    if (f.kind == K::kEnum) {
+      out += " ";
+      for (std::size_t i = 0; i < f.values.size(); ++i)
+        out.append(i ? "|" : "").append(f.values[i]);
+    }
+    if (!f.required) out += "?";
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+std::string FlowPicture(const Declaration& d) {
+  std::ostringstream out;
+  std::size_t width = 0;
+  for (const auto& e : d.events) width = std::max(width, e.name.size() + 2);
+  const std::string pad(width + 1, ' ');
+  for (const auto& e : d.events) {
+    std::string consumers;
+    for (const auto c : e.consumers)
+      consumers.append(consumers.empty() ? "" : ", ").append(Name(c));
+    std::string label = "[";
+    label.append(e.name).append("]");
+    out << label << std::string(width + 1 - label.size(), ' ') << Name(e.producer) << " --> "
+        << consumers << "\n"
+        << pad << e.meaning << "\n"
+        << pad << Summary(e.payload) << "\n";
+  }
+  for (const auto& o : d.outcomes) {
+    out << o.status;
+    if (!o.reason_from.empty()) out << " (the reason of " << o.reason_from << ")";
+    out << " once ";
+    for (std::size_t i = 0; i < o.needs.size(); ++i) out << (i ? " + " : "") << o.needs[i];
+    out << " recorded";
+    if (!o.compensation.empty()) out << " (" << o.compensation << " is the compensation)";
+    out << "; announced by " << o.announced_by << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace saga::contracts

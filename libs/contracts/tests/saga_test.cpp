@@ -1,0 +1,146 @@
+#include "saga/contracts/saga.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "saga/contracts/saga_events.hpp"
+
+using namespace saga::contracts;
+
+namespace {
+
+Envelope Wrap(const char* type, nlohmann::json payload) {
+  return Envelope::New(type, "order-1", std::move(payload));
+}
+
+// A valid payload of every declared event type, made from its struct.
+nlohmann::json Sample(std::string_view type) {
+  const std::string uuid = NewUuid();
+  if (type == OrderCreated::kType) return OrderCreated{UserId(1), {{ProductId(2), 3}}, "SPRING"};
+  if (type == StockReserved::kType) return StockReserved{UserId(1), {{ProductId(2), 3, 100}}, 300};
+  if (type == StockRejected::kType) return StockRejected{reasons::kOutOfStock, ProductId(2)};
+  if (type == PaymentCompleted::kType) return PaymentCompleted{UserId(1), 300, uuid};
+  if (type == PaymentFailed::kType) return PaymentFailed{UserId(1), 300, reasons::kUnknownUser};
+  if (type == StockReleased::kType) return StockReleased{{{ProductId(2), 3}}};
+  if (type == OrderCompleted::kType) return OrderCompleted{};
+  if (type == OrderCancelled::kType) return OrderCancelled{reasons::kOutOfStock};
+  FAIL("no sample for " << type);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("Every declared event type's own struct satisfies its contract", "[contracts][saga]") {
+  for (const auto& e : Saga().events) {
+    INFO(e.name);
+    CHECK_NOTHROW(CheckPayload(e, Sample(e.name)));
+    auto extra = Sample(e.name);
+    extra["unexpected"] = 1;
+    CHECK_THROWS_WITH(CheckPayload(e, extra), Catch::Contains("'unexpected' is not declared"));
+    for (const auto& f : e.payload) {
+      if (!f.required) continue;
+      auto missing = Sample(e.name);
+      missing.erase(std::string(f.name));
+      CHECK_THROWS_WITH(CheckPayload(e, missing), Catch::Contains(std::string(f.name)) &&
+                                                      Catch::Contains(std::string(e.name)));
+    }
+  }
+}
+
+TEST_CASE("Payload checks refuse forged values: ranges, types, enums, UUIDs, sizes",
+          "[contracts][saga]") {
+  const auto& created = Saga().Get(OrderCreated::kType);
+  auto bad = [&](nlohmann::json items) {
+    return nlohmann::json{{"userId", 1}, {"items", std::move(items)}};
+  };
+  CHECK_THROWS_WITH(CheckPayload(created, bad({{{"productId", 1}, {"quantity", -5}}})),
+                    Catch::Contains("items[0].quantity"));
+  CHECK_THROWS_AS(CheckPayload(created, bad({{{"productId", 1}, {"quantity", 0}}})), ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, bad({{{"productId", 1}, {"quantity", 10001}}})),
+                  ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, bad({{{"productId", 1}, {"quantity", 4294967297LL}}})),
+                  ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, bad({{{"productId", 1}, {"quantity", 1.5}}})),
+                  ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, bad({{{"productId", 0}, {"quantity", 1}}})), ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, bad(nlohmann::json::array())), ContractError);
+  nlohmann::json many = nlohmann::json::array();
+  for (int i = 1; i <= 51; ++i) many.push_back({{"productId", i}, {"quantity", 1}});
+  CHECK_THROWS_WITH(CheckPayload(created, bad(many)), Catch::Contains("51 items"));
+  CHECK_THROWS_AS(
+      CheckPayload(created, {{"userId", 0}, {"items", {{{"productId", 1}, {"quantity", 1}}}}}),
+      ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, nlohmann::json::array()), ContractError);
+  CHECK_THROWS_AS(CheckPayload(created, {{"userId", 1},
+                                         {"items", {{{"productId", 1}, {"quantity", 1}}}},
+                                         {"couponId", ""}}),
+                  ContractError);
+
+  const auto& rejected = Saga().Get(StockRejected::kType);
+  CHECK_THROWS_WITH(CheckPayload(rejected, {{"reason", "TOO_EXPENSIVE"}}),
+                    Catch::Contains("TOO_EXPENSIVE"));
+  const auto& paid = Saga().Get(PaymentCompleted::kType);
+  CHECK_THROWS_WITH(CheckPayload(paid, {{"userId", 1}, {"amount", 1}, {"paymentId", "not-a-uuid"}}),
+                    Catch::Contains("paymentId"));
+  CHECK_THROWS_AS(CheckPayload(paid, {{"userId", 1}, {"amount", -1}, {"paymentId", NewUuid()}}),
+                  ContractError);
+}
+
+TEST_CASE("Decode checks the envelope's type and the declared contract before reading",
+          "[contracts][saga]") {
+  const auto ok = Wrap(OrderCreated::kType, Sample(OrderCreated::kType));
+  CHECK(Decode<OrderCreated>(ok).items.size() == 1);
+  CHECK_THROWS_WITH(Decode<StockReserved>(ok), Catch::Contains("is not stock.reserved"));
+  const auto forged =
+      Wrap(OrderCreated::kType, {{"userId", 1}, {"items", {{{"productId", 1}, {"quantity", -5}}}}});
+  CHECK_THROWS_WITH(Decode<OrderCreated>(forged), Catch::Contains("order.created payload"));
+}
+
+TEST_CASE("The declaration is consistent: topics, participants, outcomes and reasons",
+          "[contracts][saga]") {
+  const auto& saga = Saga();
+  std::set<std::string> names;
+  for (const auto& e : saga.events) {
+    CHECK(names.insert(std::string(e.name)).second);
+    CHECK_FALSE(e.consumers.empty());
+    CHECK(std::find(e.consumers.begin(), e.consumers.end(), e.producer) == e.consumers.end());
+    CHECK_FALSE(e.meaning.empty());
+  }
+  CHECK(saga.BrokerTopics().size() == 2 * saga.events.size());
+  CHECK(saga.ConsumedBy(Participant::kPayment) == std::vector<std::string>{"stock.reserved"});
+  for (const auto& o : saga.outcomes) {
+    for (auto r : o.needs) CHECK(saga.Find(r) != nullptr);
+    for (auto p : o.path) CHECK(saga.Find(p) != nullptr);
+    CHECK(saga.Get(o.announced_by).producer == Participant::kCompletion);
+    CHECK(o.path.back() == o.announced_by);
+    if (!o.compensation.empty()) {
+      CHECK(std::find(o.needs.begin(), o.needs.end(), o.compensation) != o.needs.end());
+    }
+    CHECK(o.reason_from.empty() == (o.status == "COMPLETED"));
+  }
+  // order.cancelled carries exactly the reasons an outcome can give; the named constants are
+  // among them.
+  const auto reasons = saga.Reasons();
+  const auto& cancelled = saga.Get(OrderCancelled::kType).payload.front();
+  CHECK(std::vector<std::string>(cancelled.values.begin(), cancelled.values.end()) == reasons);
+  for (const auto* r : {reasons::kOutOfStock, reasons::kUnknownProduct,
+                        reasons::kInsufficientBalance, reasons::kUnknownUser}) {
+    CHECK(std::find(reasons.begin(), reasons.end(), r) != reasons.end());
+  }
+}
+
+TEST_CASE("The payload schema and the flow picture come from the declaration",
+          "[contracts][saga]") {
+  const auto schema = PayloadSchema(Saga().Get(OrderCreated::kType));
+  CHECK(schema["required"] == nlohmann::json{"userId", "items"});
+  CHECK(schema["properties"]["items"]["maxItems"] == 50);
+  CHECK(schema["properties"]["items"]["items"]["properties"]["quantity"]["maximum"] == 10000);
+  const auto flow = FlowPicture(Saga());
+  CHECK(flow.find("[stock.reserved]") != std::string::npos);
+  CHECK(flow.find("(stock.released is the compensation)") != std::string::npos);
+  CHECK(flow.find("{userId, items[{productId, quantity}], couponId?}") != std::string::npos);
+  const auto json = ToJson(Saga());
+  CHECK(json["events"].size() == Saga().events.size());
+  CHECK(json["brokerTopics"].size() == 2 * Saga().events.size());
+}

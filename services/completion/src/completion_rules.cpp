@@ -1,0 +1,98 @@
+#include "saga/completion/completion_rules.hpp"
+
+#include "saga/contracts/json.hpp"
+
+namespace saga::completion {
+
+using messaging::Incoming;
+
+std::vector<StepIn> StepsOf(const std::vector<CompletionEvent>& events) {
+  std::vector<StepIn> out;
+  out.reserve(events.size());
+  for (const auto& e : events) {
+    out.push_back(std::visit(messaging::Overloaded{
+                                 [](const Incoming<contracts::StockRejected>& r) -> StepIn {
+                                   return {r.event, r.payload.reason, {}};
+                                 },
+                                 [](const Incoming<contracts::PaymentFailed>& f) -> StepIn {
+                                   return {f.event, f.payload.reason, {}};
+                                 },
+                                 [](const auto& other) -> StepIn {
+                                   return {other.event, std::nullopt, {}};
+                                 },
+                             },
+                             e));
+    out.back().occurred = ToDbTime(out.back().event->envelope.occurred_at);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> EarliestOf(const std::vector<StepIn>& steps) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : steps) {
+    auto [it, added] = out.try_emplace(s.event->envelope.order_id, s.occurred);
+    if (!added && s.occurred < it->second) it->second = s.occurred;
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<Step>> ByOrder(const std::vector<StepIn>& steps) {
+  std::map<std::string, std::vector<Step>> out;
+  for (const auto& s : steps)
+    out[s.event->envelope.order_id].push_back({s.event->envelope.event_type, s.reason});
+  return out;
+}
+
+namespace {
+
+nlohmann::json StepJson(const std::string& event_id, const std::string& type, const std::string& at,
+                        const std::optional<std::string>& reason) {
+  nlohmann::json j{{"eventId", event_id}, {"event", type}, {"at", at}};
+  if (reason) j["reason"] = *reason;
+  return j;
+}
+
+}  // namespace
+
+CompletionDecision Decide(const CompletionState& state, const std::vector<StepIn>& steps,
+                          const std::string& now, const std::function<std::string()>& new_id) {
+  CompletionDecision d;
+  std::map<std::string, std::size_t> last;  // saga -> index in d.updates of its last step
+  std::map<std::string, const StepIn*> last_step;
+  for (const auto& s : steps) {
+    const auto& env = s.event->envelope;
+    d.steps.push_back({env.order_id, env.event_id, env.event_type, s.reason, s.occurred});
+    d.updates.push_back({env.order_id,
+                         {StepJson(env.event_id, env.event_type, env.occurred_at, s.reason)},
+                         std::nullopt});
+    last[env.order_id] = d.updates.size() - 1;
+    last_step[env.order_id] = &s;
+  }
+  const auto finished_at = ToDbTime(now);
+  const auto finished_ms = DbTimeMillis(finished_at);
+  for (auto [order_id, seen] : ByOrder(steps)) {
+    const auto& saga = state.sagas.at(order_id);
+    if (saga.status != "PENDING") continue;  // final already: only a late step
+    if (const auto h = state.history.find(order_id); h != state.history.end()) {
+      seen.insert(seen.end(), h->second.begin(), h->second.end());
+    }
+    const auto outcome = Decide(seen);
+    if (!outcome.Final()) continue;
+    const auto event_id = new_id();
+    const auto duration_ms = finished_ms - saga.started_ms;
+    d.finishes.push_back({order_id, outcome.status, outcome.reason, finished_at, duration_ms});
+    d.steps.push_back({order_id, event_id, outcome.announced_by, outcome.reason, finished_at});
+    auto payload = nlohmann::json::object();
+    if (outcome.reason) payload["reason"] = *outcome.reason;
+    d.events.push_back(
+        {last_step.at(order_id)->event, outcome.announced_by, std::move(payload), event_id, now});
+    auto& update = d.updates[last.at(order_id)];
+    update.steps.push_back(StepJson(event_id, outcome.announced_by, now, outcome.reason));
+    update.final = nlohmann::json{{"orderId", order_id},
+                                  {"status", outcome.status},
+                                  {"reason", contracts::OrNull(outcome.reason)}};
+  }
+  return d;
+}
+
+}  // namespace saga::completion

@@ -1,0 +1,28 @@
+#pragma once
+
+// payment's repository for payments (balance.hpp has the one for charges): the only code of the
+// service that touches the database API. Its SQL is in sql.hpp.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "saga/db/pool.hpp"
+#include "saga/payment/payment_rules.hpp"
+
+namespace saga::payment::store {
+
+struct StoredPayment {
+  PaymentRow row;
+  std::string status;      ///< COMPLETED or FAILED
+  std::string created_at;  ///< ISO-8601
+};
+
+/// A batch's state: the orders paid already and its users' balances, locked in ascending order.
+PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events);
+/// Each changed balance once, the new payments in one statement.
+void Save(db::Transaction& tx, const PaymentDecision& decision);
+
+std::optional<StoredPayment> GetPayment(db::Transaction& tx, const std::string& order_id);
+
+}  // namespace saga::payment::store

@@ -1,0 +1,109 @@
+#include "saga/stock/stock_rules.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "saga/contracts/saga.hpp"
+#include "saga/stock/stock_handler.hpp"
+
+using namespace saga::contracts;
+using saga::messaging::Event;
+using saga::messaging::Incoming;
+using namespace saga::stock;
+
+namespace {
+
+Event Ev(const char* type, const std::string& order) {
+  return {Envelope::New(type, order, nlohmann::json::object()), ""};
+}
+
+StockState Products(std::map<std::int64_t, Product> products) {
+  StockState s;
+  s.products = std::move(products);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("product-stock subscribes to what the saga declares it consumes", "[stock]") {
+  CHECK(StockHandler().Topics() == Saga().ConsumedBy(Participant::kProductStock));
+}
+
+TEST_CASE("An order reserves every item, sorted, with prices and total", "[stock][decide]") {
+  const auto e = Ev(OrderCreated::kType, "o-1");
+  const std::vector<StockEvent> batch{
+      Incoming<OrderCreated>{&e, {UserId(4), {{ProductId(3), 2}, {ProductId(1), 5}}, {}}}};
+  const auto d = Decide(Products({{1, {2001, 100}}, {3, {2003, 100}}}), batch);
+  CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 95}, {3, 98}});
+  CHECK(d.reservations == std::vector<Reservation>{{"o-1", {ProductId(1), 5, 2001}},
+                                                   {"o-1", {ProductId(3), 2, 2003}}});
+  REQUIRE(d.events.size() == 1);
+  CHECK(d.events[0].type == "stock.reserved");
+  CHECK(d.events[0].cause == &e);
+  CHECK(d.events[0].payload ==
+        nlohmann::json(StockReserved{
+            UserId(4), {{ProductId(1), 5, 2001}, {ProductId(3), 2, 2003}}, 5 * 2001 + 2 * 2003}));
+}
+
+TEST_CASE("One unit short or an unknown product reserves nothing", "[stock][decide]") {
+  const auto a = Ev(OrderCreated::kType, "short");
+  const auto b = Ev(OrderCreated::kType, "unknown");
+  const std::vector<StockEvent> batch{
+      Incoming<OrderCreated>{&a, {UserId(1), {{ProductId(1), 1}, {ProductId(2), 11}}, {}}},
+      Incoming<OrderCreated>{&b, {UserId(1), {{ProductId(1), 1}, {ProductId(99), 1}}, {}}}};
+  const auto d = Decide(Products({{1, {10, 10}}, {2, {10, 10}}}), batch);
+  CHECK(d.stocks.empty());
+  CHECK(d.reservations.empty());
+  REQUIRE(d.events.size() == 2);
+  CHECK(d.events[0].payload == nlohmann::json{{"reason", "OUT_OF_STOCK"}, {"productId", 2}});
+  CHECK(d.events[1].payload == nlohmann::json{{"reason", "UNKNOWN_PRODUCT"}, {"productId", 99}});
+}
+
+TEST_CASE("Orders of one batch share the stock in their order, and one reserved before is skipped",
+          "[stock][decide]") {
+  const auto a = Ev(OrderCreated::kType, "a");
+  const auto b = Ev(OrderCreated::kType, "b");
+  const auto again = Ev(OrderCreated::kType, "done-before");
+  auto state = Products({{1, {10, 3}}});
+  state.reserved.insert("done-before");
+  const std::vector<StockEvent> batch{
+      Incoming<OrderCreated>{&again, {UserId(1), {{ProductId(1), 1}}, {}}},
+      Incoming<OrderCreated>{&a, {UserId(1), {{ProductId(1), 2}}, {}}},
+      Incoming<OrderCreated>{&b, {UserId(1), {{ProductId(1), 2}}, {}}}};
+  const auto d = Decide(state, batch);
+  CHECK(d.stocks.at(1) == 1);
+  REQUIRE(d.events.size() == 2);
+  CHECK(d.events[0].type == "stock.reserved");
+  CHECK(d.events[1].type == "stock.rejected");
+}
+
+TEST_CASE("A failed payment gives back what its order holds, once", "[stock][decide]") {
+  const auto f = Ev(PaymentFailed::kType, "o-9");
+  const auto g = Ev(PaymentFailed::kType, "o-9");
+  const auto none = Ev(PaymentFailed::kType, "never-reserved");
+  auto state = Products({{1, {10, 5}}, {2, {10, 0}}});
+  state.held["o-9"] = {{ProductId(1), 2}, {ProductId(2), 3}};
+  const PaymentFailed why{UserId(1), 10, reasons::kInsufficientBalance};
+  const std::vector<StockEvent> batch{Incoming<PaymentFailed>{&f, why},
+                                      Incoming<PaymentFailed>{&g, why},
+                                      Incoming<PaymentFailed>{&none, why}};
+  const auto d = Decide(state, batch);
+  CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 7}, {2, 3}});
+  CHECK(d.released == std::vector<std::string>{"o-9"});
+  REQUIRE(d.events.size() == 1);
+  CHECK(d.events[0].type == "stock.released");
+  CHECK(d.events[0].payload ==
+        nlohmann::json(StockReleased{{{ProductId(1), 2}, {ProductId(2), 3}}}));
+}
+
+TEST_CASE("The lock set is every ordered and held product, ascending", "[stock][decide]") {
+  const auto a = Ev(OrderCreated::kType, "a");
+  const auto f = Ev(PaymentFailed::kType, "f");
+  const std::vector<StockEvent> batch{
+      Incoming<OrderCreated>{&a, {UserId(1), {{ProductId(9), 1}, {ProductId(2), 1}}, {}}},
+      Incoming<PaymentFailed>{&f, {UserId(1), 1, reasons::kUnknownUser}}};
+  std::map<std::string, std::vector<OrderItem>> held{{"f", {{ProductId(5), 1}, {ProductId(2), 1}}}};
+  CHECK(ProductsOf(batch, held) == std::vector<std::int64_t>{2, 5, 9});
+  const auto keys = KeysOf(batch);
+  CHECK(keys.ordered == std::vector<std::string>{"a"});
+  CHECK(keys.failed == std::vector<std::string>{"f"});
+}
