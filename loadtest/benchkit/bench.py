@@ -534,6 +534,9 @@ def main():
     # CPU use over the whole run (load and settling), in % of one core.
     cpu = {n: round(100 * (cpu1[n] - cpu0[n]) / wall, 1) for n in procs
            if cpu0.get(n) is not None and cpu1.get(n) is not None}
+    # The same as CPU time per order placed, in microseconds: comparable between rates and runs.
+    cpu_us = {n: round(1e6 * (cpu1[n] - cpu0[n]) / max(1, placed), 1) for n in cpu}
+    cpu_us["total (without loadgen)"] = round(sum(v for n, v in cpu_us.items() if n != "loadgen"), 1)
     result = {
         "run_id": run_id, "label": args.label,
         "rate": args.rate, "duration_s": args.duration, "ramp_up_s": args.ramp_up,
@@ -551,6 +554,7 @@ def main():
         "sagas": counts, "cancelled_by": by_reason,
         "invariants": {"ok": all(c["ok"] for c in checks), "checks": checks},
         "cpu_percent_of_one_core": cpu,
+        "cpu_us_per_order": cpu_us,
         "steal_percent": round(100 * (steal1 - steal0) / max(1, total1 - total0), 1),
         "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release},
         "timeline": lg_result["timeline"],

@@ -39,6 +39,8 @@ def text_summary(r):
         "cpu %    " + ", ".join(f"{k} {v}" for k, v in sorted(r["cpu_percent_of_one_core"].items(),
                                                            key=lambda kv: -kv[1]))
         + f"  (steal {r['steal_percent']}%)",
+        "cpu us/order " + ", ".join(f"{k} {v}" for k, v in sorted(r.get("cpu_us_per_order", {}).items(),
+                                                                 key=lambda kv: -kv[1])),
         "invariants " + ("ok" if r["invariants"]["ok"] else "FAILED"),
     ]
     for t in r.get("targets", []):

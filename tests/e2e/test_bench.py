@@ -73,6 +73,13 @@ class BenchTest(unittest.TestCase):
         self.assertGreaterEqual(len(r["invariants"]["checks"]), 8)
         self.assertTrue(all(c["ok"] for c in r["invariants"]["checks"]))
         self.assertIn("order", r["cpu_percent_of_one_core"])
+        # CPU per order agrees with CPU per wall second: the same seconds over the orders placed.
+        us = r["cpu_us_per_order"]
+        self.assertGreater(us["order"], 0)
+        self.assertAlmostEqual(us["total (without loadgen)"],
+                               sum(v for k, v in us.items() if k not in {"loadgen", "total (without loadgen)"}),
+                               delta=0.5)
+        self.assertIn("cpu us/order ", text)
         self.assertEqual(r["db_durability"], "durable")  # the default mode, and labelled
         self.assertEqual(r["kafka_partitions"], int(ENV["KAFKA_PARTITIONS"]))
         self.assertIn(f"topics: {ENV['KAFKA_PARTITIONS']} partitions each", text)
