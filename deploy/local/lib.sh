@@ -245,13 +245,12 @@ saga_service_port() {
     relay) echo "$SAGA_RELAY_PORT" ;;
   esac
 }
-saga_service_db_env() {
+# The settings a service gets on this stack beyond the common ones of saga_start_service: only
+# what differs from its defaults (each program's --help lists them).
+saga_service_env() {
   case $1 in
-    order) echo "DB_USER=order_svc DB_PASSWORD=order_pw DB_NAME=order_db" ;;
-    product-stock) echo "DB_USER=stock_svc DB_PASSWORD=stock_pw DB_NAME=stock_db" ;;
-    payment) echo "DB_USER=payment_svc DB_PASSWORD=payment_pw DB_NAME=payment_db" ;;
-    completion) echo "DB_USER=completion_svc DB_PASSWORD=completion_pw DB_NAME=completion_db" ;;
-    relay) echo "DB_USER=relay DB_PASSWORD=relay_pw" ;;
+    product-stock) echo "ADMIN_TOKEN=$(saga_admin_token)" ;;
+    relay) echo "RELAY_WAKE_BIND=${RELAY_WAKE_BIND-127.0.0.1:$SAGA_RELAY_PORT}" ;;
   esac
 }
 
@@ -262,11 +261,9 @@ saga_start_service() {
   if saga_alive "$name"; then return 0; fi
   saga_require_free_port "$port" "$name"
   saga_log "starting $name on 127.0.0.1:$port"
-  env HTTP_BIND=127.0.0.1 HTTP_PORT="$port" DB_HOST=127.0.0.1 DB_PORT="$SAGA_DB_PORT" \
-    KAFKA_BOOTSTRAP="$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")" \
-    KAFKA_PARTITIONS="$SAGA_KAFKA_PARTITIONS" ADMIN_TOKEN="$(saga_admin_token)" \
-    LOG_LEVEL="${LOG_LEVEL:-info}" RELAY_WAKE_ADDR="${RELAY_WAKE_ADDR-127.0.0.1:$SAGA_RELAY_PORT}" \
-    RELAY_WAKE_BIND="${RELAY_WAKE_BIND-127.0.0.1:$SAGA_RELAY_PORT}" "$@" \
+  env HTTP_BIND=127.0.0.1 HTTP_PORT="$port" DB_PORT="$SAGA_DB_PORT" \
+    KAFKA_BOOTSTRAP="$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")" ${LOG_LEVEL:+LOG_LEVEL="$LOG_LEVEL"} \
+    RELAY_WAKE_ADDR="${RELAY_WAKE_ADDR-127.0.0.1:$SAGA_RELAY_PORT}" "$@" \
     setsid "$bin" </dev/null >>"$SAGA_RUN_DIR/logs/$name.log" 2>&1 &
   echo $! >"$(saga_pidfile "$name")"
   saga_wait_http "http://127.0.0.1:$port/health/ready" 30 \

@@ -21,9 +21,8 @@ PORT_OFFSET = int(os.environ.get("SAGA_PORT_OFFSET", "0"))
 
 
 def container_env(port, **extra):
-    env = {"HTTP_BIND": "127.0.0.1", "HTTP_PORT": str(port), "DB_HOST": "127.0.0.1",
-           "DB_PORT": stack.ENV["DB_PORT"], "KAFKA_BOOTSTRAP": stack.BOOTSTRAP,
-           "KAFKA_PARTITIONS": stack.ENV["KAFKA_PARTITIONS"], "LOG_LEVEL": "info", **extra}
+    env = {"HTTP_BIND": "127.0.0.1", "HTTP_PORT": str(port), "DB_PORT": stack.ENV["DB_PORT"],
+           "KAFKA_BOOTSTRAP": stack.BOOTSTRAP, **extra}
     return [a for k, v in env.items() for a in ("-e", f"{k}={v}")]
 
 

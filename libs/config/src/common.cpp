@@ -30,19 +30,13 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
 
   c.kafka.bootstrap =
       env.String("KAFKA_BOOTSTRAP", "127.0.0.1:9092", "Kafka brokers (host:port, comma-separated)");
-  c.kafka.partitions = static_cast<int>(
-      env.Int("KAFKA_PARTITIONS", 12, 1, 1024,
-              "partitions per topic (the devbroker creates its topics with it)"));
   c.kafka.linger_ms = static_cast<int>(
       env.Int("KAFKA_LINGER_MS", 2, 0, 1000, "producer linger in milliseconds"));
   c.kafka.consumer_threads = static_cast<int>(
       env.Int("CONSUMER_THREADS", d.consumer_threads, 1, 64,
               "consumer-group members in this process, each a thread with its own partitions "
-              "(at most KAFKA_PARTITIONS do work)"));
+              "(at most as many as the topics have partitions do work)"));
 
-  c.admin_token = env.String("ADMIN_TOKEN", "",
-                             "token for the admin endpoints (header X-Admin-Token); empty "
-                             "turns them off (401)");
   c.log_level = env.String("LOG_LEVEL", "info", "trace, debug, info, warn, error or off");
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};
   if (!kLevels.contains(c.log_level)) {

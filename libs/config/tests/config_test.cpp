@@ -38,15 +38,15 @@ TEST_CASE("CommonConfig uses service defaults and validates each variable", "[co
   CHECK(c.http.port == 8080);
   CHECK(c.db.user == "u");
   CHECK(c.db.port == 3307);
-  CHECK(c.kafka.partitions == 12);
+  CHECK(c.kafka.linger_ms == 2);
 
   const auto o = CommonConfig::Load(Env(Vars{{"HTTP_PORT", "1234"}, {"DB_POOL_SIZE", "3"}}), kDefaults);
   CHECK(o.http.port == 1234);
   CHECK(o.db.pool_size == 3);
 
   CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"HTTP_PORT", "abc"}}), kDefaults), Catch::Contains("HTTP_PORT"));
-  CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"KAFKA_PARTITIONS", "0"}}), kDefaults),
-                    Catch::Contains("KAFKA_PARTITIONS"));
+  CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"CONSUMER_THREADS", "0"}}), kDefaults),
+                    Catch::Contains("CONSUMER_THREADS"));
   CHECK_THROWS_WITH(CommonConfig::Load(Env(Vars{{"LOG_LEVEL", "loud"}}), kDefaults), Catch::Contains("LOG_LEVEL"));
   CHECK_THROWS_AS(CommonConfig::Load(Env(Vars{{"DB_PORT", "-1"}}), kDefaults), ConfigError);
 
@@ -113,7 +113,7 @@ TEST_CASE("CommonConfig reads every common setting with a meaning", "[config]") 
   Env env(Vars{});
   env.Record(seen);
   CommonConfig::Load(env, kDefaults);
-  CHECK(seen->size() >= 18);
+  CHECK(seen->size() >= 16);
   for (const auto& s : *seen) {
     INFO(s.name);
     CHECK_FALSE(s.meaning.empty());

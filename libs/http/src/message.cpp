@@ -14,19 +14,26 @@ HttpError ValidationFailed(std::string field, std::string message) {
   return HttpError(400, "VALIDATION_FAILED", std::move(message), std::move(field));
 }
 
+void CheckIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 128) {
+    throw ValidationFailed("Idempotency-Key", "Idempotency-Key must be 1 to 128 characters");
+  }
+  for (const char c : key) {
+    if (c < 0x21 || c > 0x7e) {
+      throw ValidationFailed("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces");
+    }
+  }
+}
+
+std::optional<std::string> Request::IdempotencyKey() const {
+  auto key = Header("Idempotency-Key");
+  if (key) CheckIdempotencyKey(*key);
+  return key;
+}
+
 Request::Request(const RawRequest& raw, PathParams params, std::string traceparent)
     : raw_(raw), params_(std::move(params)), traceparent_(std::move(traceparent)) {}
 
-std::string_view Request::Method() const {
-  const auto m = raw_.method_string();
-  return {m.data(), m.size()};
-}
-
-std::string_view Request::Path() const {
-  const auto t = raw_.target();
-  const std::string_view target(t.data(), t.size());
-  return target.substr(0, target.find('?'));
-}
 
 std::optional<std::string> Request::Header(std::string_view name) const {
   const auto it = raw_.find(boost::beast::string_view(name.data(), name.size()));

@@ -81,9 +81,12 @@ class StreamImpl : public EventStream, public std::enable_shared_from_this<Strea
   asio::steady_timer timer_;
 };
 
+// kStreaming as a Response's status: the handler streams its answer (Server-Sent Events).
+constexpr int kStreaming = 0;
+
 // A handler's answer, or the error response for what it threw (the one place that translates).
-Response Guarded(const std::string& route, const std::string& traceparent,
-                 const std::function<Response()>& make) {
+Response AnswerOrError(const std::string& route, const std::string& traceparent,
+                       const std::function<Response()>& make) {
   try {
     return make();
   } catch (const HttpError& e) {
@@ -155,7 +158,7 @@ class Reply::State {
 void Reply::operator()(Response response) const { state_->Set(std::move(response)); }
 
 void Reply::Answer(const std::function<Response()>& make) const {
-  state_->Set(Guarded(state_->route, state_->traceparent, make));
+  state_->Set(AnswerOrError(state_->route, state_->traceparent, make));
 }
 
 struct Server::Impl {
@@ -206,7 +209,7 @@ struct Server::Impl {
   }
 
   // Runs on a worker thread: call the matched handler (or answer 404/405).
-  // `stream` is set for a streaming route; then a Response with status 0 means "stream it".
+  // `stream` is set for a streaming route; then a Response with status kStreaming means "stream it".
   Response Dispatch(const RawRequest& raw, Router::Match& match, std::string_view path,
                     const std::string& route_label, const std::string& traceparent,
                     std::shared_ptr<StreamImpl>& stream) {
@@ -215,7 +218,7 @@ struct Server::Impl {
                  ? Response::Error(405, "METHOD_NOT_ALLOWED", "method not allowed on this path")
                  : Response::Error(404, "NOT_FOUND", "no route for " + std::string(path));
     }
-    return Guarded(route_label, traceparent, [&] {
+    return AnswerOrError(route_label, traceparent, [&] {
       Request req(raw, std::move(match.params), traceparent);
       if (match.route->stream_handler) {
         auto answer = match.route->stream_handler(req, stream);
@@ -224,7 +227,7 @@ struct Server::Impl {
           return std::move(*answer);
         }
         Response streaming;
-        streaming.status = 0;
+        streaming.status = kStreaming;
         return streaming;
       }
       stream.reset();
@@ -251,7 +254,7 @@ struct Server::Impl {
       auto state = std::make_shared<Reply::State>(co_await asio::this_coro::executor, route_label,
                                                   traceparent);
       bool handed_off = false;
-      res = Guarded(route_label, traceparent, [&] {
+      res = AnswerOrError(route_label, traceparent, [&] {
         Request req(raw, std::move(match.params), traceparent);
         match.route->async_handler(req, Reply(state));
         handed_off = true;
@@ -328,7 +331,7 @@ struct Server::Impl {
       std::string route_label;
       auto event_stream = std::make_shared<StreamImpl>(co_await asio::this_coro::executor);
       Response res = co_await Handle(req, route_label, event_stream);
-      if (event_stream && res.status == 0) {
+      if (event_stream && res.status == kStreaming) {
         co_await Stream(stream, *event_stream, req.version());
         const auto m = req.method_string();
         http_metrics.Observe(route_label, std::string(m.data(), m.size()), 200,

@@ -41,3 +41,19 @@ TEST_CASE("Router tells an unknown path from a known path with another method", 
   CHECK_FALSE(m.path_known);
   CHECK(r.Find("POST", "/orders/extra").route == nullptr);
 }
+
+TEST_CASE("An Idempotency-Key is 1..128 printable characters without spaces", "[http]") {
+  CHECK_NOTHROW(saga::http::CheckIdempotencyKey("abc-123_XYZ"));
+  CHECK_NOTHROW(saga::http::CheckIdempotencyKey(std::string(128, 'k')));
+  for (const std::string& bad : {std::string(129, 'k'), std::string(), std::string("has space"),
+                                std::string("tab\there")}) {
+    INFO(bad);
+    try {
+      saga::http::CheckIdempotencyKey(bad);
+      FAIL("accepted");
+    } catch (const saga::http::HttpError& e) {
+      CHECK(e.Status() == 400);
+      CHECK(e.Field() == "Idempotency-Key");
+    }
+  }
+}

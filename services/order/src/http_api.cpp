@@ -11,7 +11,7 @@ namespace {
 
 // The order service's translation of domain and database errors into HTTP errors.
 template <typename F>
-auto Translate(F&& f) -> decltype(f()) {
+auto AsHttpErrors(F&& f) -> decltype(f()) {
   try {
     return runtime::WithDatabase(f);
   } catch (const ValidationError& e) {
@@ -49,17 +49,15 @@ http::Router MakeRouter(OrderService service, metrics::Registry& registry) {
   // commit; the answer goes out when that commits. No thread waits for it meanwhile.
   router.AddAsync("POST", "/orders", [service, &created, &replayed](const http::Request& req,
                                                                     http::Reply reply) mutable {
-    NewOrder order = Translate([&] {
+    NewOrder order = AsHttpErrors([&] {
       const auto body = req.Json();
       auto cmd = ParsePlaceOrder(body);
-      auto key = req.Header("Idempotency-Key");
-      if (key) ValidateIdempotencyKey(*key);
-      return NewOrder{std::move(cmd), std::move(key), req.Traceparent()};
+      return NewOrder{std::move(cmd), req.IdempotencyKey(), req.Traceparent()};
     });
     service.Submit(std::move(order), [reply, &created, &replayed, traceparent = req.Traceparent()](
                                          std::optional<PlaceOutcome> outcome, std::exception_ptr error) {
       reply.Answer([&] {
-        return Translate([&] {
+        return AsHttpErrors([&] {
           if (error) std::rethrow_exception(error);
           if (auto* conflict = std::get_if<IdempotencyConflict>(&*outcome)) throw *conflict;
           const auto& result = std::get<PlaceOrderResult>(*outcome);
@@ -77,7 +75,7 @@ http::Router MakeRouter(OrderService service, metrics::Registry& registry) {
     });
   });
   router.Add("GET", "/orders/{orderId}", [service](const http::Request& req) mutable {
-    return Translate([&] {
+    return AsHttpErrors([&] {
       const auto& id = req.Param("orderId");
       std::optional<OrderView> view;
       if (contracts::IsUuid(id)) view = service.Get(id);

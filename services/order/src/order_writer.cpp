@@ -40,7 +40,7 @@ OrderWriter::~OrderWriter() {
 void OrderWriter::Submit(NewOrder order, Done done) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(std::make_unique<Waiter>(Waiter{std::move(order), std::move(done), {}, {}}));
+    queue_.push_back(std::make_unique<QueuedOrder>(QueuedOrder{std::move(order), std::move(done), {}, {}}));
   }
   work_.notify_one();
 }
@@ -143,7 +143,7 @@ void OrderWriter::Count() {
   if (committed_) committed_();
 }
 
-void OrderWriter::WriteAlone(Waiter& w) {
+void OrderWriter::WriteAlone(QueuedOrder& w) {
   try {
     auto outcomes = WriteInTransaction(pool_, [&](db::Transaction& tx) { return PlaceOrders(tx, {&w.order}); });
     Count();

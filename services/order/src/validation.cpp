@@ -75,15 +75,4 @@ std::string PlaceOrderCommand::Canonical() const {
   return j.dump();
 }
 
-void ValidateIdempotencyKey(const std::string& key) {
-  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
-    throw ValidationError("Idempotency-Key", "Idempotency-Key must be 1 to 128 characters");
-  }
-  for (const char c : key) {
-    if (c < 0x21 || c > 0x7e) {
-      throw ValidationError("Idempotency-Key", "Idempotency-Key must be printable ASCII without spaces");
-    }
-  }
-}
-
 }  // namespace saga::order

@@ -34,10 +34,7 @@ http::Router MakeRouter(db::Pool& pool) {
       throw http::ValidationFailed("amount", "amount must be an integer from 1 to 1000000000000");
     }
     const auto amount = it->get<std::int64_t>();
-    const auto key = req.Header("Idempotency-Key");
-    if (key && (key->empty() || key->size() > 128)) {
-      throw http::ValidationFailed("Idempotency-Key", "Idempotency-Key must be 1 to 128 characters");
-    }
+    const auto key = req.IdempotencyKey();
     return runtime::WithDatabase([&] {
       for (int attempt = 1;; ++attempt) {
         try {

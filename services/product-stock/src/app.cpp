@@ -8,15 +8,20 @@
 
 namespace saga::stock {
 
-config::CommonConfig LoadConfig(const config::Env& env) {
-  return config::CommonConfig::Load(
+Config Config::Load(const config::Env& env) {
+  Config c;
+  c.common = config::CommonConfig::Load(
       env, {.service = "product-stock", .http_port = 8081, .db_user = "stock_svc",
             .db_password = "stock_pw", .db_name = "stock_db"});
+  c.admin_token = env.String("ADMIN_TOKEN", "",
+                             "token for PUT /products/{id}/stock (header X-Admin-Token); empty "
+                             "turns it off (401)");
+  return c;
 }
 
-void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
+void Start(const Config& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(
-      cfg, stops, [](metrics::Registry&) { return std::make_shared<StockHandler>(); },
+      cfg.common, stops, [](metrics::Registry&) { return std::make_shared<StockHandler>(); },
       [&cfg](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, cfg.admin_token); });
 }
 

@@ -19,7 +19,6 @@ struct DbConfig {
 
 struct KafkaConfig {
   std::string bootstrap;
-  int partitions = 12;
   int linger_ms = 2;
   int consumer_threads = 1;  // consumer-group members in this process, each with its own partitions
 };
@@ -42,13 +41,12 @@ struct ServiceDefaults {
   int consumer_threads = 1;     // CONSUMER_THREADS unless set
 };
 
-/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, ADMIN_TOKEN, LOG_LEVEL, RELAY_WAKE_ADDR.
+/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, CONSUMER_THREADS, LOG_LEVEL, RELAY_WAKE_ADDR.
 struct CommonConfig {
   std::string service;
   HttpConfig http;
   DbConfig db;
   KafkaConfig kafka;
-  std::string admin_token;
   std::string log_level = "info";
   /// RELAY_WAKE_ADDR: host:port where the relay takes wake-up hints after this service commits
   /// outbox rows (empty: no hints; the relay then finds the rows on its own timer).

@@ -17,8 +17,6 @@ struct StrongId {
 
 using UserId = StrongId<struct UserIdTag, std::int64_t>;
 using ProductId = StrongId<struct ProductIdTag, std::int64_t>;
-using OrderId = StrongId<struct OrderIdTag, std::string>;
-using EventId = StrongId<struct EventIdTag, std::string>;
 
 /// A new UUID, version 7: 48 bits of Unix milliseconds then random bits, so ids sort by
 /// creation time (good for InnoDB primary keys) and are unique across processes.

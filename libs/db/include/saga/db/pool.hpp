@@ -87,7 +87,6 @@ class Pool {
   Lease Acquire();
   /// SELECT 1 on a pooled connection.
   bool Ping();
-  const Options& Settings() const { return options_; }
 
  private:
   void Release(std::unique_ptr<Connection> conn);

@@ -34,16 +34,20 @@ class HttpError : public std::runtime_error {
 /// 400 VALIDATION_FAILED naming the offending field.
 HttpError ValidationFailed(std::string field, std::string message);
 
+/// An Idempotency-Key header value must be 1..128 printable ASCII characters without spaces;
+/// otherwise 400 VALIDATION_FAILED naming it. The same rule for every route that takes one.
+void CheckIdempotencyKey(std::string_view key);
+
 /// What a handler sees: the request plus route parameters and the trace context.
 class Request {
  public:
   Request(const RawRequest& raw, PathParams params, std::string traceparent);
 
-  std::string_view Method() const;
-  std::string_view Path() const;
   std::optional<std::string> Header(std::string_view name) const;
   std::optional<std::string> Query(std::string_view name) const;
   const std::string& Param(std::string_view name) const;
+  /// The Idempotency-Key header, checked (CheckIdempotencyKey), if there is one.
+  std::optional<std::string> IdempotencyKey() const;
   const std::string& Body() const { return raw_.body(); }
   /// The W3C traceparent for this request (continued from the client's, or new).
   const std::string& Traceparent() const { return traceparent_; }

@@ -47,18 +47,18 @@ class OrderWriter {
   std::size_t Transactions();
 
  private:
-  struct Waiter {
+  struct QueuedOrder {
     NewOrder order;
     Done done;
     std::optional<PlaceOutcome> outcome;
     std::exception_ptr error;
   };
-  using Batch = std::vector<std::unique_ptr<Waiter>>;
+  using Batch = std::vector<std::unique_ptr<QueuedOrder>>;
 
   void Run();
   Batch TakeBatch();  // with mu_ held
   void Write(const Batch& batch);
-  void WriteAlone(Waiter& w);
+  void WriteAlone(QueuedOrder& w);
   void Count();
 
   db::Pool& pool_;
@@ -66,7 +66,7 @@ class OrderWriter {
   const std::function<void()> committed_;
   std::mutex mu_;
   std::condition_variable work_;  // an order queued, or stopping
-  std::deque<std::unique_ptr<Waiter>> queue_;
+  std::deque<std::unique_ptr<QueuedOrder>> queue_;
   int in_flight_ = 0;
   std::size_t transactions_ = 0;
   bool stopping_ = false;

@@ -12,7 +12,6 @@ namespace saga::order {
 
 inline constexpr int kMaxItems = 50;
 inline constexpr int kMaxQuantity = 10000;
-inline constexpr std::size_t kMaxIdempotencyKeyLength = 128;
 
 /// A request field is invalid; `Field()` is its JSON path, e.g. `items[2].quantity`.
 class ValidationError : public std::invalid_argument {
@@ -39,7 +38,5 @@ struct PlaceOrderCommand {
 /// Checks every field of a POST /orders body; throws ValidationError naming the first bad one.
 PlaceOrderCommand ParsePlaceOrder(const nlohmann::json& body);
 
-/// Checks an Idempotency-Key header value: 1..128 printable ASCII characters.
-void ValidateIdempotencyKey(const std::string& key);
 
 }  // namespace saga::order
