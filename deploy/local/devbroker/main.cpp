@@ -59,6 +59,66 @@ struct ServeOptions {
   std::vector<std::string> listen;
 };
 
+// The mock cluster with the topics (each also gets <topic>.dlq), or nullptr after saying why.
+rd_kafka_mock_cluster_t* CreateCluster(rd_kafka_t* rk, const ServeOptions& o) {
+  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, o.brokers);
+  if (cluster == nullptr) {
+    std::cerr << "devbroker: cannot create mock cluster\n";
+    return nullptr;
+  }
+  for (const auto& topic : SplitCsv(o.topics)) {
+    for (const auto& name : {topic, topic + ".dlq"}) {
+      const auto rc = rd_kafka_mock_topic_create(cluster, name.c_str(), o.partitions, 1);
+      if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        std::cerr << "devbroker: cannot create topic " << name << ": " << rd_kafka_err2str(rc) << '\n';
+        rd_kafka_mock_cluster_destroy(cluster);
+        return nullptr;
+      }
+    }
+  }
+  return cluster;
+}
+
+// One address proxy per --listen, in front of the mock broker at `bootstrap`.
+std::vector<std::unique_ptr<saga::devbroker::AddressProxy>> StartProxies(
+    rd_kafka_mock_cluster_t* cluster, const std::string& bootstrap,
+    const std::vector<saga::devbroker::ListenSpec>& listen) {
+  std::vector<std::unique_ptr<saga::devbroker::AddressProxy>> proxies;
+  if (listen.empty()) return proxies;
+  // Clients get only the versions of the responses that name brokers that the proxy can
+  // rewrite (librdkafka 2.0 asks for no newer ones anyway).
+  rd_kafka_mock_set_apiversion(cluster, saga::devbroker::kMetadata, 0, saga::devbroker::kMetadataMaxVersion);
+  rd_kafka_mock_set_apiversion(cluster, saga::devbroker::kFindCoordinator, 0,
+                               saga::devbroker::kFindCoordinatorMaxVersion);
+  const auto port = static_cast<std::uint16_t>(std::stoi(bootstrap.substr(bootstrap.rfind(':') + 1)));
+  for (const auto& spec : listen) proxies.push_back(std::make_unique<saga::devbroker::AddressProxy>(spec, port));
+  return proxies;
+}
+
+// Until SIGINT or SIGTERM: SIGUSR1 takes the brokers down, SIGUSR2 up.
+void RunUntilStopped(rd_kafka_mock_cluster_t* cluster, int brokers) {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGUSR1, OnSignal);
+  std::signal(SIGUSR2, OnSignal);
+  for (;;) {
+    const int sig = g_pending_signal.exchange(0);
+    if (sig == SIGINT || sig == SIGTERM) return;
+    if (sig == SIGUSR1 || sig == SIGUSR2) {
+      const bool down = sig == SIGUSR1;
+      for (int id = 1; id <= brokers; ++id) {
+        if (down) {
+          rd_kafka_mock_broker_set_down(cluster, id);
+        } else {
+          rd_kafka_mock_broker_set_up(cluster, id);
+        }
+      }
+      std::cout << "{\"msg\":\"brokers " << (down ? "down" : "up") << "\"}" << std::endl;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 int Serve(const ServeOptions& o) {
   std::vector<saga::devbroker::ListenSpec> listen;
   for (const auto& text : o.listen) listen.push_back(saga::devbroker::ListenSpec::Parse(text));
@@ -78,69 +138,25 @@ int Serve(const ServeOptions& o) {
     std::cerr << "devbroker: cannot create handle: " << err << '\n';
     return 1;
   }
-  rd_kafka_mock_cluster_t* cluster = rd_kafka_mock_cluster_new(rk, o.brokers);
+  rd_kafka_mock_cluster_t* cluster = CreateCluster(rk, o);
   if (cluster == nullptr) {
-    std::cerr << "devbroker: cannot create mock cluster\n";
     rd_kafka_destroy(rk);
     return 1;
   }
-  for (const auto& topic : SplitCsv(o.topics)) {
-    for (const auto& name : {topic, topic + ".dlq"}) {
-      const auto rc = rd_kafka_mock_topic_create(cluster, name.c_str(), o.partitions, 1);
-      if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        std::cerr << "devbroker: cannot create topic " << name << ": " << rd_kafka_err2str(rc) << '\n';
-        return 1;
-      }
-    }
-  }
   const std::string bootstrap = rd_kafka_mock_cluster_bootstraps(cluster);
   std::vector<std::unique_ptr<saga::devbroker::AddressProxy>> proxies;
-  if (!listen.empty()) {
-    // Clients get only the versions of the responses that name brokers that the proxy can
-    // rewrite (librdkafka 2.0 asks for no newer ones anyway).
-    rd_kafka_mock_set_apiversion(cluster, saga::devbroker::kMetadata, 0,
-                                 saga::devbroker::kMetadataMaxVersion);
-    rd_kafka_mock_set_apiversion(cluster, saga::devbroker::kFindCoordinator, 0,
-                                 saga::devbroker::kFindCoordinatorMaxVersion);
-    const auto port = static_cast<std::uint16_t>(std::stoi(bootstrap.substr(bootstrap.rfind(':') + 1)));
-    try {
-      for (const auto& spec : listen) {
-        proxies.push_back(std::make_unique<saga::devbroker::AddressProxy>(spec, port));
-      }
-    } catch (const std::exception& e) {
-      std::cerr << "devbroker: " << e.what() << '\n';
-      return 1;
-    }
-  }
-  std::string listening = bootstrap;
-  for (const auto& p : proxies) {
-    listening += "," + p->Spec().bind_host + ":" + std::to_string(p->Spec().bind_port) + "=" +
-                 p->Spec().advertised_host + ":" + std::to_string(p->Spec().advertised_port);
+  try {
+    proxies = StartProxies(cluster, bootstrap, listen);
+  } catch (const std::exception& e) {
+    std::cerr << "devbroker: " << e.what() << '\n';
+    return 1;
   }
   if (!o.bootstrap_file.empty()) WriteAtomically(o.bootstrap_file, bootstrap);
+  std::string listening;
+  for (const auto& text : o.listen) listening += (listening.empty() ? "" : ",") + text;
   std::cout << "{\"msg\":\"devbroker ready\",\"bootstrap\":\"" << bootstrap << "\",\"listen\":\""
             << listening << "\",\"partitions\":" << o.partitions << "}" << std::endl;
-
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGUSR1, OnSignal);
-  std::signal(SIGUSR2, OnSignal);
-  for (;;) {
-    const int sig = g_pending_signal.exchange(0);
-    if (sig == SIGINT || sig == SIGTERM) break;
-    if (sig == SIGUSR1 || sig == SIGUSR2) {
-      const bool down = sig == SIGUSR1;
-      for (int id = 1; id <= o.brokers; ++id) {
-        if (down) {
-          rd_kafka_mock_broker_set_down(cluster, id);
-        } else {
-          rd_kafka_mock_broker_set_up(cluster, id);
-        }
-      }
-      std::cout << "{\"msg\":\"brokers " << (down ? "down" : "up") << "\"}" << std::endl;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  RunUntilStopped(cluster, o.brokers);
   for (auto& p : proxies) p->Stop();
   rd_kafka_mock_cluster_destroy(cluster);
   rd_kafka_destroy(rk);

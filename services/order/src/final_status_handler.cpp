@@ -3,7 +3,7 @@
 #include <unordered_set>
 
 #include "saga/log/log.hpp"
-#include "saga/order/order_service.hpp"
+#include "order_store.hpp"
 
 namespace saga::order {
 
@@ -25,7 +25,7 @@ messaging::Output FinalStatusHandler::Handle(const std::vector<Typed>& events,
                              e);
     if (seen.insert(status.order_id).second) statuses.push_back(std::move(status));
   }
-  const auto finished = FinishOrders(tx, statuses);
+  const auto finished = store::FinishOrders(tx, statuses);
   if (finished != events.size()) {
     log::Warn("final status for orders that are not pending here",
               {{"events", events.size()}, {"finished", finished}});

@@ -1,7 +1,6 @@
 #include "saga/order/order_writer.hpp"
 
 #include <algorithm>
-#include <future>
 #include <set>
 #include <string>
 #include <utility>
@@ -43,21 +42,6 @@ void OrderWriter::Submit(NewOrder order, Done done) {
     queue_.push_back(std::make_unique<QueuedOrder>(QueuedOrder{std::move(order), std::move(done), {}, {}}));
   }
   work_.notify_one();
-}
-
-PlaceOrderResult OrderWriter::Place(const NewOrder& order) {
-  std::promise<PlaceOutcome> result;
-  auto future = result.get_future();
-  Submit(order, [&result](std::optional<PlaceOutcome> outcome, std::exception_ptr error) {
-    if (error) {
-      result.set_exception(error);
-    } else {
-      result.set_value(std::move(*outcome));
-    }
-  });
-  auto outcome = future.get();
-  if (auto* conflict = std::get_if<IdempotencyConflict>(&outcome)) throw *conflict;
-  return std::get<PlaceOrderResult>(std::move(outcome));
 }
 
 void OrderWriter::Run() {

@@ -3,6 +3,7 @@
 #include "saga/contracts/saga_events.hpp"
 #include "saga/order/final_status_handler.hpp"
 #include "saga/order/order_service.hpp"
+#include "place.hpp"
 #include "support/harness.hpp"
 
 using namespace saga::contracts;
@@ -12,10 +13,9 @@ namespace {
 
 std::string PlaceIn(Harness& h) {
   saga::order::OrderService service(h.pool);
-  return service
-      .Place(saga::order::ParsePlaceOrder(nlohmann::json::parse(R"({"userId":1,"items":[{"productId":1,"quantity":1}]})")),
-             std::nullopt, "")
-      .order_id;
+  const auto cmd = saga::order::ParsePlaceOrder(
+      nlohmann::json::parse(R"({"userId":1,"items":[{"productId":1,"quantity":1}]})"));
+  return saga::order::test::Place(service, saga::order::NewOrder{cmd, std::nullopt, ""}).order_id;
 }
 
 }  // namespace

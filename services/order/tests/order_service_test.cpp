@@ -10,9 +10,11 @@
 #include "saga/contracts/envelope.hpp"
 #include "saga/order/order_service.hpp"
 #include "saga/order/order_writer.hpp"
+#include "place.hpp"
 #include "support/stack.hpp"
 
 using namespace saga::order;
+using saga::order::test::Place;
 using saga::db::Pool;
 using Json = nlohmann::json;
 
@@ -26,11 +28,11 @@ PlaceOrderCommand Command(int quantity = 2) {
 
 }  // namespace
 
-TEST_CASE("PlaceOrder writes order items and order.created in one transaction", "[order]") {
+TEST_CASE("An order, its items and its order.created are written in one transaction", "[order]") {
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
   OrderService service(pool);
-  const auto result = service.Place(Command(), std::nullopt, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  const auto result = Place(service, NewOrder{Command(), std::nullopt, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"});
   CHECK_FALSE(result.replayed);
   CHECK(schema.Count("orders") == 1);
   CHECK(schema.Count("order_items") == 2);
@@ -54,13 +56,14 @@ TEST_CASE("PlaceOrder writes order items and order.created in one transaction", 
   CHECK_FALSE(service.Get(saga::contracts::NewUuid()).has_value());
 }
 
-TEST_CASE("An uncommitted PlaceOrder leaves neither order nor outbox row", "[order]") {
+TEST_CASE("Uncommitted PlaceOrders leave neither order nor outbox row", "[order]") {
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
   {
     auto lease = pool.Acquire();
     saga::db::Transaction tx(*lease);
-    PlaceOrder(tx, Command(), std::string("key-rollback"), "");
+    const NewOrder order{Command(), std::string("key-rollback"), ""};
+    PlaceOrders(tx, {&order});
   }
   CHECK(schema.Count("orders") == 0);
   CHECK(schema.Count("order_items") == 0);
@@ -72,12 +75,12 @@ TEST_CASE("An Idempotency-Key replays the same order and refuses another body", 
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
   OrderService service(pool);
-  const auto first = service.Place(Command(), std::string("k-1"), "");
-  const auto again = service.Place(Command(), std::string("k-1"), "");
+  const auto first = Place(service, NewOrder{Command(), std::string("k-1"), ""});
+  const auto again = Place(service, NewOrder{Command(), std::string("k-1"), ""});
   CHECK(again.replayed);
   CHECK(again.order_id == first.order_id);
-  CHECK_THROWS_AS(service.Place(Command(5), std::string("k-1"), ""), IdempotencyConflict);
-  const auto other = service.Place(Command(), std::string("k-2"), "");
+  CHECK_THROWS_AS(Place(service, NewOrder{Command(5), std::string("k-1"), ""}), IdempotencyConflict);
+  const auto other = Place(service, NewOrder{Command(), std::string("k-2"), ""});
   CHECK(other.order_id != first.order_id);
   CHECK(schema.Count("orders") == 2);
   CHECK(schema.Count("outbox") == 2);
@@ -94,7 +97,7 @@ TEST_CASE("Concurrent requests with one Idempotency-Key create one order", "[ord
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       try {
-        ids[i] = service.Place(Command(), std::string("same-key"), "").order_id;
+        ids[i] = Place(service, NewOrder{Command(), std::string("same-key"), ""}).order_id;
       } catch (const std::exception&) {
         ++errors;
       }
@@ -152,13 +155,13 @@ TEST_CASE("PlaceOrders writes a batch: new orders, a replay and a conflict each 
   saga::test::ScratchSchema schema;
   Pool pool(schema.Db());
   OrderService service(pool);
-  const auto earlier = service.Place(Command(), std::string("taken"), "");
+  const auto earlier = Place(service, NewOrder{Command(), std::string("taken"), ""});
 
   const auto replay = Keyed("taken");
   const auto conflict = Keyed("taken-too", 7);
   const auto keyed = Keyed("new-key", 3);
   const NewOrder plain{Command(4), std::nullopt, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"};
-  service.Place(Command(), std::string("taken-too"), "");
+  Place(service, NewOrder{Command(), std::string("taken-too"), ""});
 
   std::vector<PlaceOutcome> outcomes;
   {
@@ -225,7 +228,7 @@ TEST_CASE("OrderWriter writes the orders that queue behind a running batch in on
   later.push_back(Keyed("dup"));
   std::vector<PlaceOrderResult> results(later.size() + 1);
   PlaceBehindStalledBatch(writer, blocker, first, later,
-                          [&](const NewOrder& order, std::size_t i) { results[i] = writer.Place(order); });
+                          [&](const NewOrder& order, std::size_t i) { results[i] = Place(writer, order); });
 
   CHECK(writer.Transactions() == 3);  // the first; eight new keys and "dup"; "dup" again
   CHECK(committed.load() == 3);       // each ran before its orders' callbacks
@@ -253,7 +256,7 @@ TEST_CASE("OrderWriter: an order the database refuses fails alone and the rest o
   std::vector<std::string> outcome(later.size() + 1);
   PlaceBehindStalledBatch(writer, blocker, first, later, [&](const NewOrder& order, std::size_t i) {
     try {
-      outcome[i] = writer.Place(order).order_id;
+      outcome[i] = Place(writer, order).order_id;
     } catch (const saga::db::Error&) {
       outcome[i] = "error";
     }
@@ -273,9 +276,9 @@ TEST_CASE("OrderWriter with two batches in flight: a stalled batch does not hold
   OrderWriter writer(pool, 32, 2);
   KeyBlocker blocker(schema.Db(), "first");
   const auto first = Keyed("first");
-  std::thread stalled([&] { writer.Place(first); });
+  std::thread stalled([&] { Place(writer, first); });
   WaitUntil([&] { return writer.Writing() == 1 && writer.Queued() == 0; });  // its batch waits on the lock
-  for (int i = 0; i < 5; ++i) writer.Place(Keyed("next-" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) Place(writer, Keyed("next-" + std::to_string(i)));
   CHECK(schema.Count("orders") == 5);  // written while the first batch still waits
   blocker.Release();
   stalled.join();
@@ -297,7 +300,7 @@ TEST_CASE("Many concurrent callers: every order written once, shared keys give o
         // Threads 0..23 share six keys per round; 24..47 have their own.
         const auto key = i < 24 ? "shared-" + std::to_string(round) + "-" + std::to_string(i % 6)
                                 : "own-" + std::to_string(round) + "-" + std::to_string(i);
-        const auto id = service.Place(Command(), key, "").order_id;
+        const auto id = Place(service, NewOrder{Command(), key, ""}).order_id;
         if (round == 0) ids[i] = id;
       }
     });

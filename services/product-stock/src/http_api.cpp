@@ -39,67 +39,65 @@ int QueryInt(const http::Request& req, const char* name, int fallback, int min, 
   return v;
 }
 
+// GET /products
+http::Response ListProducts(db::Pool& pool) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& p : runtime::Transact(pool, [](db::Transaction& tx) { return store::ListProducts(tx); })) {
+    items.push_back(ProductJson(p));
+  }
+  return http::Response::Json(200, {{"items", items}});
+}
+
+// GET /products/top?days=3&limit=5
+http::Response TopProducts(db::Pool& pool, const http::Request& req) {
+  const int days = QueryInt(req, "days", 3, 1, 365);
+  const int limit = QueryInt(req, "limit", 5, 1, 100);
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& t :
+       runtime::Transact(pool, [&](db::Transaction& tx) { return store::TopProducts(tx, days, limit); })) {
+    items.push_back({{"productId", t.product_id}, {"name", t.name}, {"quantity", t.quantity}});
+  }
+  return http::Response::Json(200, {{"days", days}, {"limit", limit}, {"items", items}});
+}
+
+// GET /products/{id}
+http::Response GetProduct(db::Pool& pool, const http::Request& req) {
+  const auto id = PathId(req);
+  const auto product = runtime::Transact(pool, [&](db::Transaction& tx) { return store::GetProduct(tx, id); });
+  if (!product) throw NoProduct(id);
+  return http::Response::Json(200, ProductJson(*product));
+}
+
+// PUT /products/{id}/stock {"stock": N} with X-Admin-Token: refill for load tests.
+http::Response PutStock(db::Pool& pool, const std::string& admin_token, const http::Request& req) {
+  if (admin_token.empty() || req.Header("X-Admin-Token").value_or("") != admin_token) {
+    throw http::HttpError(401, "UNAUTHORIZED", "a valid X-Admin-Token header is required");
+  }
+  const auto id = PathId(req);
+  const auto body = req.Json();
+  const auto it = body.is_object() ? body.find("stock") : body.end();
+  if (!body.is_object() || it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0 ||
+      it->get<std::int64_t>() > 1'000'000'000) {
+    throw http::ValidationFailed("stock", "stock must be an integer from 0 to 1000000000");
+  }
+  const auto stock = it->get<std::int64_t>();
+  return runtime::Transact(pool, [&](db::Transaction& tx) {
+    store::SetStock(tx, id, stock);
+    const auto product = store::GetProduct(tx, id);
+    if (!product) throw NoProduct(id);  // rolls the update back
+    return http::Response::Json(200, ProductJson(*product));
+  });
+}
+
 }  // namespace
 
 http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   http::Router r;
-  r.Add("GET", "/products", [&pool](const http::Request&) {
-    return runtime::WithDatabase([&] {
-      return db::InTransaction(pool, [](db::Transaction& tx) {
-        nlohmann::json items = nlohmann::json::array();
-        for (const auto& p : store::ListProducts(tx)) items.push_back(ProductJson(p));
-        tx.Commit();
-        return http::Response::Json(200, {{"items", items}});
-      });
-    });
-  });
-  r.Add("GET", "/products/top", [&pool](const http::Request& req) {
-    const int days = QueryInt(req, "days", 3, 1, 365);
-    const int limit = QueryInt(req, "limit", 5, 1, 100);
-    return runtime::WithDatabase([&] {
-      return db::InTransaction(pool, [&](db::Transaction& tx) {
-        nlohmann::json items = nlohmann::json::array();
-        for (const auto& t : store::TopProducts(tx, days, limit)) {
-          items.push_back({{"productId", t.product_id}, {"name", t.name}, {"quantity", t.quantity}});
-        }
-        tx.Commit();
-        return http::Response::Json(200, {{"days", days}, {"limit", limit}, {"items", items}});
-      });
-    });
-  });
-  r.Add("GET", "/products/{id}", [&pool](const http::Request& req) {
-    const auto id = PathId(req);
-    return runtime::WithDatabase([&] {
-      return db::InTransaction(pool, [&](db::Transaction& tx) {
-        const auto product = store::GetProduct(tx, id);
-        if (!product) throw NoProduct(id);
-        tx.Commit();
-        return http::Response::Json(200, ProductJson(*product));
-      });
-    });
-  });
-  r.Add("PUT", "/products/{id}/stock", [&pool, admin_token](const http::Request& req) {
-    if (admin_token.empty() || req.Header("X-Admin-Token").value_or("") != admin_token) {
-      throw http::HttpError(401, "UNAUTHORIZED", "a valid X-Admin-Token header is required");
-    }
-    const auto id = PathId(req);
-    const auto body = req.Json();
-    const auto it = body.is_object() ? body.find("stock") : body.end();
-    if (!body.is_object() || it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() < 0 ||
-        it->get<std::int64_t>() > 1'000'000'000) {
-      throw http::ValidationFailed("stock", "stock must be an integer from 0 to 1000000000");
-    }
-    const auto stock = it->get<std::int64_t>();
-    return runtime::WithDatabase([&] {
-      return db::InTransaction(pool, [&](db::Transaction& tx) {
-        store::SetStock(tx, id, stock);
-        const auto product = store::GetProduct(tx, id);
-        if (!product) throw NoProduct(id);
-        tx.Commit();
-        return http::Response::Json(200, ProductJson(*product));
-      });
-    });
-  });
+  r.Add("GET", "/products", [&pool](const http::Request&) { return ListProducts(pool); });
+  r.Add("GET", "/products/top", [&pool](const http::Request& req) { return TopProducts(pool, req); });
+  r.Add("GET", "/products/{id}", [&pool](const http::Request& req) { return GetProduct(pool, req); });
+  r.Add("PUT", "/products/{id}/stock",
+        [&pool, admin_token](const http::Request& req) { return PutStock(pool, admin_token, req); });
   return r;
 }
 

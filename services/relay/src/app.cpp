@@ -9,6 +9,7 @@
 #include "saga/log/log.hpp"
 #include "saga/outbox/wake.hpp"
 #include "saga/relay/relay_worker.hpp"
+#include "saga/runtime/options.hpp"
 
 namespace saga::relay {
 
@@ -67,34 +68,51 @@ RelayConfig RelayConfig::Load(const config::Env& env) {
   return c;
 }
 
+namespace {
+
+std::unique_ptr<RelayWorker> MakeWorker(const RelayConfig& cfg, const std::string& schema,
+                                        RelayMetrics& metrics) {
+  auto db = runtime::DbOptions(cfg.common);
+  db.pool_size = 1;  // one connection per worker: it holds the schema's publish lock
+  auto producer = runtime::ProducerOptions(cfg.common, "relay-" + schema);
+  producer.message_timeout_ms = cfg.message_timeout_ms;
+  return std::make_unique<RelayWorker>(
+      RelayOptions{.schema = schema,
+                   .batch_size = static_cast<std::size_t>(cfg.batch_size),
+                   .idle_max = std::chrono::milliseconds(cfg.idle_max_ms),
+                   .busy_pause = std::chrono::milliseconds(cfg.busy_pause_ms),
+                   .lock_retry = std::chrono::milliseconds(cfg.lock_retry_ms),
+                   .wake_min_gap = std::chrono::milliseconds(cfg.wake_min_gap_ms),
+                   .crash_after_publish = cfg.crash_after_publish},
+      db, producer, metrics);
+}
+
+using Workers = std::vector<std::unique_ptr<RelayWorker>>;
+
+// Takes the services' hints until `stop`: a hint names a schema and wakes its worker; one for a
+// schema this relay does not drain is ignored.
+void TakeHints(outbox::WakeListener& listener, const Workers& workers, RelayMetrics& metrics,
+               const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    const auto schema = listener.Receive(std::chrono::milliseconds(50));
+    if (!schema) continue;
+    for (const auto& w : workers) {
+      if (w->Schema() == *schema) {
+        metrics.wake_hints.Add({{"schema", *schema}}).Increment();
+        w->Wake();
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void Start(const RelayConfig& cfg, runtime::StopStack& stops) {
   auto registry = std::make_shared<metrics::Registry>();
   auto relay_metrics = std::make_shared<RelayMetrics>(*registry);
   auto stop = std::make_shared<std::atomic<bool>>(false);
-  auto workers = std::make_shared<std::vector<std::unique_ptr<RelayWorker>>>();
-  for (const auto& schema : cfg.schemas) {
-    workers->push_back(std::make_unique<RelayWorker>(
-        RelayOptions{.schema = schema,
-                     .batch_size = static_cast<std::size_t>(cfg.batch_size),
-                     .idle_max = std::chrono::milliseconds(cfg.idle_max_ms),
-                     .busy_pause = std::chrono::milliseconds(cfg.busy_pause_ms),
-                     .lock_retry = std::chrono::milliseconds(cfg.lock_retry_ms),
-                     .wake_min_gap = std::chrono::milliseconds(cfg.wake_min_gap_ms),
-                     .crash_after_publish = cfg.crash_after_publish},
-        db::Options{.host = cfg.common.db.host,
-                    .port = cfg.common.db.port,
-                    .user = cfg.common.db.user,
-                    .password = cfg.common.db.password,
-                    .database = cfg.common.db.name,
-                    .pool_size = 1,
-                    .connect_timeout = cfg.common.db.connect_timeout},
-        kafka::ProducerOptions{.bootstrap = cfg.common.kafka.bootstrap,
-                               .client_id = "relay-" + schema,
-                               .linger_ms = cfg.common.kafka.linger_ms,
-                               .message_timeout_ms = cfg.message_timeout_ms,
-                               .extra = {}},
-        *relay_metrics));
-  }
+  auto workers = std::make_shared<Workers>();
+  for (const auto& schema : cfg.schemas) workers->push_back(MakeWorker(cfg, schema, *relay_metrics));
   stops.Push("metrics", [registry, relay_metrics] {});
   // Bound before any worker runs: a wake address that cannot be bound stops the start.
   std::shared_ptr<outbox::WakeListener> listener;
@@ -104,18 +122,8 @@ void Start(const RelayConfig& cfg, runtime::StopStack& stops) {
     threads->emplace_back([worker = w.get(), stop] { worker->Run(*stop); });
   }
   if (listener) {
-    // Hints name a schema; one for a schema this relay does not drain is ignored.
     threads->emplace_back([listener, workers, stop, relay_metrics] {
-      while (!stop->load()) {
-        const auto schema = listener->Receive(std::chrono::milliseconds(50));
-        if (!schema) continue;
-        for (auto& w : *workers) {
-          if (w->Schema() == *schema) {
-            relay_metrics->wake_hints.Add({{"schema", *schema}}).Increment();
-            w->Wake();
-          }
-        }
-      }
+      TakeHints(*listener, *workers, *relay_metrics, *stop);
     });
     log::Info("relay takes wake-up hints", {{"udp", cfg.wake_bind}, {"minGapMs", cfg.wake_min_gap_ms}});
   }
@@ -124,11 +132,7 @@ void Start(const RelayConfig& cfg, runtime::StopStack& stops) {
     for (auto& t : *threads) t.join();
   });
   auto server = std::make_shared<http::Server>(
-      http::ServerOptions{.bind = cfg.common.http.bind,
-                          .port = cfg.common.http.port,
-                          .io_threads = cfg.common.http.io_threads,
-                          .worker_threads = cfg.common.http.worker_threads},
-      http::Router{}, *registry, [workers] {
+      runtime::HttpOptions(cfg.common), http::Router{}, *registry, [workers] {
         std::map<std::string, bool> checks;
         for (const auto& w : *workers) {
           checks["database:" + w->Schema()] = w->DatabaseOk();

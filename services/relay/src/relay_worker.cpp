@@ -105,11 +105,14 @@ void RelayWorker::UpdateStats() {
   }
 }
 
-std::size_t RelayWorker::PublishOnce() {
-  if (!TryLead()) return 0;
-  const auto started = std::chrono::steady_clock::now();
-  std::vector<std::int64_t> ids;
-  std::vector<kafka::OutMessage> messages;
+void RelayWorker::DatabaseFailed() {
+  db_ok_ = false;
+  metrics_.failures.Add({{"schema", options_.schema}, {"kind", "database"}}).Increment();
+  DropConnection();
+}
+
+RelayWorker::Batch RelayWorker::ReadBatch() {
+  Batch batch;
   try {
     db::detail::Translate(conn_.get(), [&] {
       UpdateStats();
@@ -117,7 +120,7 @@ std::size_t RelayWorker::PublishOnce() {
       st.setUInt64(1, options_.batch_size);
       std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
       while (rs->next()) {
-        ids.push_back(rs->getInt64(1));
+        batch.ids.push_back(rs->getInt64(1));
         kafka::OutMessage m;
         m.topic = rs->getString(3).asStdString();
         m.key = rs->getString(4).asStdString();
@@ -125,55 +128,65 @@ std::size_t RelayWorker::PublishOnce() {
         m.headers = {{"event-type", m.topic},
                      {"event-id", rs->getString(2).asStdString()},
                      {"traceparent", rs->getString(6).asStdString()}};
-        messages.push_back(std::move(m));
+        batch.messages.push_back(std::move(m));
       }
     });
-  } catch (const db::Error& e) {
-    db_ok_ = false;
-    metrics_.failures.Add({{"schema", options_.schema}, {"kind", "database"}}).Increment();
-    DropConnection();
+  } catch (const db::Error&) {
+    DatabaseFailed();
     throw;
   }
-  if (ids.empty()) return 0;
+  return batch;
+}
 
-  const auto results = producer_.SendAndWait(messages);
-  std::string delete_sql = delete_prefix_;
-  std::size_t acked = 0;
+void RelayWorker::DeletePublished(const std::vector<std::int64_t>& ids) {
+  std::string sql = delete_prefix_;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) sql += ',';
+    sql += std::to_string(ids[i]);
+  }
+  sql += ")";
+  try {
+    conn_->Execute(sql);
+  } catch (const db::Error&) {
+    // Published but not deleted: they will be published again (consumers dedupe by eventId).
+    DatabaseFailed();
+    throw;
+  }
+}
+
+std::size_t RelayWorker::PublishOnce() {
+  if (!TryLead()) return 0;
+  const auto started = std::chrono::steady_clock::now();
+  const auto batch = ReadBatch();
+  if (batch.ids.empty()) return 0;
+
+  const auto results = producer_.SendAndWait(batch.messages);
+  std::vector<std::int64_t> acked;
   std::string first_error;
   for (std::size_t i = 0; i < results.size(); ++i) {
-    if (!results[i].ok) {
-      if (first_error.empty()) first_error = results[i].error;
-      continue;
+    if (results[i].ok) {
+      acked.push_back(batch.ids[i]);
+    } else if (first_error.empty()) {
+      first_error = results[i].error;
     }
-    if (acked++ > 0) delete_sql += ',';
-    delete_sql += std::to_string(ids[i]);
   }
-  delete_sql += ")";
   kafka_ok_ = first_error.empty();
-  if (options_.crash_after_publish && acked > 0) {
+  if (options_.crash_after_publish && !acked.empty()) {
     log::Warn("failpoint after_publish: exiting before delete", {{"schema", options_.schema}});
     std::_Exit(86);
   }
-  if (acked > 0) {
-    try {
-      conn_->Execute(delete_sql);
-    } catch (const db::Error& e) {
-      // Published but not deleted: they will be published again (consumers dedupe by eventId).
-      db_ok_ = false;
-      metrics_.failures.Add({{"schema", options_.schema}, {"kind", "database"}}).Increment();
-      DropConnection();
-      throw;
-    }
-    metrics_.published.Add({{"schema", options_.schema}}).Increment(static_cast<double>(acked));
+  if (!acked.empty()) {
+    DeletePublished(acked);
+    metrics_.published.Add({{"schema", options_.schema}}).Increment(static_cast<double>(acked.size()));
   }
   metrics_.batch_seconds.Add({{"schema", options_.schema}}, metrics::LatencyBuckets())
       .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   if (!first_error.empty()) {
     metrics_.failures.Add({{"schema", options_.schema}, {"kind", "broker"}}).Increment();
-    throw kafka::KafkaError("broker did not acknowledge " + std::to_string(ids.size() - acked) +
-                            " of " + std::to_string(ids.size()) + " messages: " + first_error);
+    throw kafka::KafkaError("broker did not acknowledge " + std::to_string(batch.ids.size() - acked.size()) +
+                            " of " + std::to_string(batch.ids.size()) + " messages: " + first_error);
   }
-  return acked;
+  return acked.size();
 }
 
 void RelayWorker::Wake() {

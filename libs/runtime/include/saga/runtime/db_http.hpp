@@ -1,6 +1,7 @@
 #pragma once
 
 #include "saga/db/error.hpp"
+#include "saga/db/pool.hpp"
 #include "saga/http/message.hpp"
 
 namespace saga::runtime {
@@ -18,6 +19,19 @@ auto WithDatabase(F&& f) -> decltype(f()) {
     }
     throw;
   }
+}
+
+/// Runs fn(tx) in a transaction of its own and commits it, for an HTTP handler (WithDatabase).
+/// A throw before the commit rolls back.
+template <typename F>
+auto Transact(db::Pool& pool, F&& fn) {
+  return WithDatabase([&] {
+    return db::InTransaction(pool, [&](db::Transaction& tx) {
+      auto result = fn(tx);
+      tx.Commit();
+      return result;
+    });
+  });
 }
 
 }  // namespace saga::runtime

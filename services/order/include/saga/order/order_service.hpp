@@ -54,23 +54,12 @@ using PlaceOutcome = std::variant<PlaceOrderResult, IdempotencyConflict>;
 /// Outcomes are in the order of `orders`. The caller commits.
 std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders);
 
-/// PlaceOrders for one order; a conflict is thrown as IdempotencyConflict.
-PlaceOrderResult PlaceOrder(db::Transaction& tx, const PlaceOrderCommand& cmd,
-                            const std::optional<std::string>& idempotency_key,
-                            const std::string& traceparent);
-
-std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order_id);
-
 /// An order's final status from order.completed / order.cancelled.
 struct FinalStatus {
   std::string order_id;
   std::string status;  // COMPLETED or CANCELLED
   std::optional<std::string> reason;
 };
-
-/// Sets the final statuses in one statement (only PENDING orders change; order ids distinct).
-/// Returns how many orders changed.
-std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& statuses);
 
 class OrderWriter;
 
@@ -83,10 +72,6 @@ class OrderService {
   /// transaction of orders committed (the service hints the relay there).
   explicit OrderService(db::Pool& pool, std::size_t max_batch = 32, int max_in_flight = 2,
                         std::function<void()> committed = {});
-  /// Blocks until the order is committed. Throws IdempotencyConflict or db::Error.
-  PlaceOrderResult Place(const PlaceOrderCommand& cmd,
-                         const std::optional<std::string>& idempotency_key,
-                         const std::string& traceparent);
   /// Returns at once; `done` gets the order's outcome or its error on a writer thread.
   void Submit(NewOrder order,
               std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)> done);

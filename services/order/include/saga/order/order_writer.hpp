@@ -37,8 +37,6 @@ class OrderWriter {
 
   /// Queues `order`; `done` is called exactly once, on a writer thread.
   void Submit(NewOrder order, Done done);
-  /// Submits and waits. Throws IdempotencyConflict or db::Error.
-  PlaceOrderResult Place(const NewOrder& order);
 
   /// Orders waiting for a batch, batches being written, and transactions written so far (for
   /// tests and metrics).

@@ -69,6 +69,16 @@ class RelayWorker {
   const std::string& Schema() const { return options_.schema; }
 
  private:
+  struct Batch {
+    std::vector<std::int64_t> ids;
+    std::vector<kafka::OutMessage> messages;
+  };
+  /// The oldest outbox rows (up to batch_size) as messages.
+  Batch ReadBatch();
+  /// Deletes the rows the broker acknowledged.
+  void DeletePublished(const std::vector<std::int64_t>& ids);
+  /// A database failure: counted, the connection dropped (the next pass reconnects).
+  void DatabaseFailed();
   void UpdateStats();
   void DropConnection();
   /// Sleeps until `until`, or until Wake() is called and `earliest` has passed, or until `stop`.

@@ -1,0 +1,94 @@
+#include "order_store.hpp"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "saga/db/rows.hpp"
+#include "saga/db/values.hpp"
+#include "sql.hpp"
+
+namespace saga::order::store {
+
+std::size_t InsertKeys(db::Transaction& tx, const std::vector<KeyRow>& rows) {
+  return static_cast<std::size_t>(db::ExecuteRows(
+      tx.Conn(), sql::kInsertIdempotencyKeysHead, sql::kInsertIdempotencyKeysRow, rows.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+        st.setString(p, rows[i].key);
+        st.setString(p + 1, rows[i].request);
+        st.setString(p + 2, rows[i].order_id);
+      },
+      sql::kInsertIdempotencyKeysTail));
+}
+
+std::unordered_map<std::string, std::pair<std::string, std::string>> ReadKeys(
+    db::Transaction& tx, const std::vector<std::string>& keys) {
+  std::unordered_map<std::string, std::pair<std::string, std::string>> stored;
+  db::QueryIn(tx.Conn(), sql::kSelectIdempotencyKeysHead, keys, [&](::sql::ResultSet& rs) {
+    stored[rs.getString(1).asStdString()] = {rs.getString(2).asStdString(),
+                                             rs.getString(3).asStdString()};
+  });
+  return stored;
+}
+
+void InsertOrders(db::Transaction& tx, const std::vector<OrderRow>& orders) {
+  auto& conn = tx.Conn();
+  db::ExecuteRows(conn, sql::kInsertOrdersHead, sql::kInsertOrdersRow, orders.size(),
+                  [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+                    st.setString(p, orders[i].order_id);
+                    st.setInt64(p + 1, orders[i].cmd->user_id.value);
+                    db::BindOptional(st, p + 2, orders[i].cmd->coupon_id);
+                    st.setString(p + 3, orders[i].traceparent);
+                  });
+  struct ItemRef {
+    const std::string* order_id;
+    const contracts::OrderItem* item;
+  };
+  std::vector<ItemRef> items;
+  for (const auto& o : orders) {
+    for (const auto& item : o.cmd->items) items.push_back({&o.order_id, &item});
+  }
+  db::ExecuteRows(conn, sql::kInsertItemsHead, sql::kInsertItemsRow, items.size(),
+                  [&](::sql::PreparedStatement& st, std::size_t k, int p) {
+                    st.setString(p, *items[k].order_id);
+                    st.setInt64(p + 1, items[k].item->product_id.value);
+                    st.setInt(p + 2, items[k].item->quantity);
+                  });
+}
+
+std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order_id) {
+  auto& conn = tx.Conn();
+  OrderView v;
+  {
+    auto& st = conn.Prepare(sql::kSelectOrder);
+    st.setString(1, order_id);
+    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+    if (!rs->next()) return std::nullopt;
+    v.order_id = rs->getString(1).asStdString();
+    v.user_id = contracts::UserId(rs->getInt64(2));
+    v.status = rs->getString(3).asStdString();
+    v.reason = db::OptionalString(*rs, 4);
+    v.coupon_id = db::OptionalString(*rs, 5);
+    v.created_at = db::IsoFromDateTime(rs->getString(6).asStdString());
+    v.updated_at = db::IsoFromDateTime(rs->getString(7).asStdString());
+  }
+  auto& st = conn.Prepare(sql::kSelectItems);
+  st.setString(1, order_id);
+  std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+  while (rs->next()) v.items.push_back({contracts::ProductId(rs->getInt64(1)), rs->getInt(2)});
+  return v;
+}
+
+std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& statuses) {
+  return static_cast<std::size_t>(db::ExecuteRows(
+      tx.Conn(), sql::kFinishOrdersHead, sql::kFinishOrdersRow, statuses.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+        st.setString(p, statuses[i].order_id);
+        st.setString(p + 1, statuses[i].status);
+        db::BindOptional(st, p + 2, statuses[i].reason);
+      },
+      sql::kFinishOrdersTail, " UNION ALL "));
+}
+
+}  // namespace saga::order::store
