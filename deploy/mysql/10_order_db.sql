@@ -1,4 +1,4 @@
--- order service schema: orders, their items, idempotency keys, outbox, inbox.
+-- order service schema: orders, their items, idempotency keys (outbox and inbox: 45_outbox_inbox.sql).
 CREATE DATABASE IF NOT EXISTS order_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE order_db;
 
@@ -28,27 +28,6 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   order_id   CHAR(36)     NOT NULL,
   created_at DATETIME(3)  NOT NULL,
   PRIMARY KEY (idem_key)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
--- Transactional outbox: written in the same transaction as the business change, drained in id
--- order by the relay, which deletes a row only after the broker acknowledged it.
-CREATE TABLE IF NOT EXISTS outbox (
-  id          BIGINT       NOT NULL AUTO_INCREMENT,
-  event_id    CHAR(36)     NOT NULL,
-  event_type  VARCHAR(64)  NOT NULL,
-  order_id    VARCHAR(64)  NOT NULL,
-  envelope    MEDIUMTEXT   NOT NULL,
-  traceparent VARCHAR(64)  NULL,
-  created_at  DATETIME(6)  NOT NULL,
-  PRIMARY KEY (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
--- Inbox: ids of events already applied here; inserted in the same transaction as their effect.
-CREATE TABLE IF NOT EXISTS inbox (
-  event_id     CHAR(36)    NOT NULL,
-  event_type   VARCHAR(64) NOT NULL,
-  processed_at DATETIME(6) NOT NULL,
-  PRIMARY KEY (event_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE USER IF NOT EXISTS 'order_svc'@'%' IDENTIFIED BY 'order_pw';

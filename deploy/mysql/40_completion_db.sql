@@ -1,4 +1,4 @@
--- completion service schema: each saga's status and timeline, outbox, inbox.
+-- completion service schema: each saga's status and timeline (outbox and inbox: 45_outbox_inbox.sql).
 CREATE DATABASE IF NOT EXISTS completion_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE completion_db;
 
@@ -24,27 +24,6 @@ CREATE TABLE IF NOT EXISTS saga_steps (
   occurred_at DATETIME(3) NOT NULL,
   recorded_at DATETIME(6) NOT NULL,
   PRIMARY KEY (order_id, event_id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
--- Transactional outbox: written in the same transaction as the business change, drained in id
--- order by the relay, which deletes a row only after the broker acknowledged it.
-CREATE TABLE IF NOT EXISTS outbox (
-  id          BIGINT       NOT NULL AUTO_INCREMENT,
-  event_id    CHAR(36)     NOT NULL,
-  event_type  VARCHAR(64)  NOT NULL,
-  order_id    VARCHAR(64)  NOT NULL,
-  envelope    MEDIUMTEXT   NOT NULL,
-  traceparent VARCHAR(64)  NULL,
-  created_at  DATETIME(6)  NOT NULL,
-  PRIMARY KEY (id)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
-
--- Inbox: ids of events already applied here; inserted in the same transaction as their effect.
-CREATE TABLE IF NOT EXISTS inbox (
-  event_id     CHAR(36)    NOT NULL,
-  event_type   VARCHAR(64) NOT NULL,
-  processed_at DATETIME(6) NOT NULL,
-  PRIMARY KEY (event_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE USER IF NOT EXISTS 'completion_svc'@'%' IDENTIFIED BY 'completion_pw';
