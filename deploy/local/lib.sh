@@ -2,7 +2,7 @@
 # Settings (environment): SAGA_RUN_DIR (default <repo>/.run), SAGA_PORT_OFFSET (added to every
 # port, default 0), KAFKA_PARTITIONS (default 4 on this stack, see below), LOG_LEVEL (default info),
 # SAGA_DB_DURABILITY (durable, the default, or relaxed: a labelled benchmark mode, see
-# docs/benchmarks.md).
+# docs/adr/0011).
 
 SAGA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SAGA_RUN_DIR=${SAGA_RUN_DIR:-$SAGA_ROOT/.run}
@@ -16,13 +16,9 @@ SAGA_RELAY_PORT=$((8084 + SAGA_PORT_OFFSET))
 # Every part, in start order (down stops them in reverse).
 SAGA_SERVICES=(order product-stock payment completion relay)
 SAGA_DB_ADMIN_USER=saga_admin
-# Partitions per topic on the development broker, given to the broker and the services alike. 4,
-# not the 12 of the services' own default and of docker compose's Apache Kafka: the mock cluster
-# finds a fetch's offset by walking the partition's in-memory log from its oldest message set (up
-# to 5 MB of them, no index), once for each message set a consumer reads. Fewer partitions make
-# fewer, larger sets, and both the walks and their length shrink. At 1000 orders/s after 90 s, 12
-# partitions took the broker to 55% of a core and saga p99 to 192 ms; 4 to 23% and 82 ms
-# (docs/benchmarks.md, "Tenth session").
+# Partitions per topic on the development broker: 4, not the 12 of docker compose's Apache Kafka.
+# The mock cluster walks a partition's retained log from its oldest message set for every fetch,
+# so its work grows with the square of the partition count (docs/adr/0007).
 SAGA_KAFKA_PARTITIONS=${KAFKA_PARTITIONS:-4}
 
 # Debian packages needed to build, run and test (tests/run adds its own few).
@@ -157,12 +153,8 @@ saga_require_free_port() {
   fi
 }
 
-# MariaDB in a private data dir on 127.0.0.1:$SAGA_DB_PORT. Durable commits (the default).
-# Sized for load tests (docs/benchmarks.md): with a 256 MB buffer pool and redo log and the default
-# io_capacity of 200, a few minutes at 650 orders/s ended in multi-second stalls (page flushing).
-# The thread pool runs statements on a few threads instead of one per connection: about 40
-# connections share two CPUs with the services, and MariaDB used 6-7 points of a core less at
-# 1000/s (docs/benchmarks.md, "Seventh session").
+# MariaDB in a private data dir on 127.0.0.1:$SAGA_DB_PORT. Durable commits (the default), sized
+# for load tests, statements on a thread pool (docs/adr/0011).
 saga_start_mariadb() {
   local dir=$SAGA_RUN_DIR/mysql i
   # Durable commits by default; SAGA_DB_DURABILITY=relaxed is a separate, labelled benchmark mode

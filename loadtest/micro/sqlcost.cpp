@@ -1,6 +1,6 @@
 // MariaDB/MySQL server CPU per inserted outbox row: the same rows written as one text statement
 // with the values as literals, or as prepared statements in chunks (db::ExecuteRows, db::ChunkSizes:
-// what the services do). Run by loadtest/ceilings against the local stack; see docs/benchmarks.md.
+// what the services do). Run by loadtest/ceilings against the local stack; see loadtest/README.md.
 //
 //   sqlcost --host H --port P --user U --password W --server-pid PID [--rows 7,42,127,200]
 //           [--total-rows 40000] [--with-event-index]

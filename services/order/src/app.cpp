@@ -19,9 +19,7 @@ Config Config::Load(const config::Env& env) {
       env.Int("ORDER_BATCHES_IN_FLIGHT", c.batches_in_flight, 1, 64,
               "order transactions writing at once, one writer thread each; a request that "
               "finds them all busy joins the next batch"));
-  // Off by default: orders commit hundreds of times a second under load, and a pass per hint
-  // makes the order_db passes smaller and more frequent, which costs the broker more than the
-  // shorter wait saves (docs/benchmarks.md, ninth session).
+  // Off by default (docs/adr/0009).
   c.relay_hints = env.Bool("ORDER_RELAY_HINTS", c.relay_hints,
                            "also hint the relay (RELAY_WAKE_ADDR) after each transaction of new "
                            "orders");
