@@ -129,6 +129,18 @@ def cpu_seconds(pid):
         return None
 
 
+def cpu_model():
+    """The CPU's model name as /proc/cpuinfo gives it ("?" if it does not)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
 def steal_and_total():
     with open("/proc/stat") as f:
         cpu = [int(x) for x in f.readline().split()[1:]]
@@ -556,7 +568,7 @@ def main():
         "cpu_percent_of_one_core": cpu,
         "cpu_us_per_order": cpu_us,
         "steal_percent": round(100 * (steal1 - steal0) / max(1, total1 - total0), 1),
-        "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release},
+        "machine": {"cpus": os.cpu_count(), "kernel": os.uname().release, "cpu_model": cpu_model()},
         "timeline": lg_result["timeline"],
         "saga_timeline": report.saga_timeline(sagas, lg_result["started_at_ms"] / 1000),
         "backlog": sampler.samples,

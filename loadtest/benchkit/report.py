@@ -26,6 +26,7 @@ def saga_timeline(sagas, t0):
 def text_summary(r):
     h, s, c = r["http_ms"], r["saga_ms"], r["sagas"]
     lines = [
+        f"machine: {r['machine'].get('cpu_model', '?')}, {r['machine']['cpus']} CPUs; "
         f"database commits: {r['db_durability']}; topics: {r.get('kafka_partitions') or '?'} partitions each",
         f"rate {r['rate']:g}/s for {r['duration_s']:g} s: achieved {r['achieved_rps']}/s, "
         f"{r['requests']} requests, {r['accepted']} accepted, {r['errors']} errors"

@@ -76,6 +76,12 @@ class DeclarationTest(unittest.TestCase):
         self.assertIsNotNone(block, "docs/architecture.md has no saga-flow block")
         self.assertEqual(block.group(1), flow, "docs/architecture.md's flow picture should read:\n" + flow)
 
+    def test_readme_picture_shows_every_declared_event_and_no_other(self):
+        readme = (SOURCE_DIR / "README.md").read_text()
+        picture = readme.split("## What it does", 1)[1].split("```", 2)[1]
+        named = set(re.findall(r"\b[a-z]+\.[a-z]+\b", picture))
+        self.assertEqual(named, set(self.topics))
+
     def test_operations_md_lists_each_service_with_the_topics_it_consumes(self):
         doc = (SOURCE_DIR / "docs" / "operations.md").read_text()
         section = doc.split("## Consumers", 1)[1].split("\n## ", 1)[0]

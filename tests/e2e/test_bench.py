@@ -80,6 +80,8 @@ class BenchTest(unittest.TestCase):
                                sum(v for k, v in us.items() if k not in {"loadgen", "total (without loadgen)"}),
                                delta=0.5)
         self.assertIn("cpu us/order ", text)
+        self.assertTrue(r["machine"]["cpu_model"])
+        self.assertIn(f"machine: {r['machine']['cpu_model']}, ", text)
         self.assertEqual(r["db_durability"], "durable")  # the default mode, and labelled
         self.assertEqual(r["kafka_partitions"], int(ENV["KAFKA_PARTITIONS"]))
         self.assertIn(f"topics: {ENV['KAFKA_PARTITIONS']} partitions each", text)
