@@ -63,8 +63,9 @@ class Runner {
   }
 
  private:
-  struct Waiter {
-    explicit Waiter(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
+  // A request waiting for a connection: woken when Release hands one over, or one may be opened.
+  struct ConnectionRequest {
+    explicit ConnectionRequest(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
     asio::steady_timer timer;
     std::unique_ptr<Conn> conn;  // handed over by Release; null: try to open one
   };
@@ -125,8 +126,8 @@ class Runner {
           throw;
         }
       }
-      Waiter w(io_.get_executor());
-      waiters_.push_back(&w);
+      ConnectionRequest w(io_.get_executor());
+      connection_requests_.push_back(&w);
       boost::system::error_code ec;
       co_await w.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (w.conn) co_return std::move(w.conn);
@@ -135,9 +136,9 @@ class Runner {
 
   void Release(std::unique_ptr<Conn> c) {
     c->reused = true;
-    if (!waiters_.empty()) {
-      auto* w = waiters_.front();
-      waiters_.pop_front();
+    if (!connection_requests_.empty()) {
+      auto* w = connection_requests_.front();
+      connection_requests_.pop_front();
       w->conn = std::move(c);
       w->timer.cancel();
       return;
@@ -148,9 +149,9 @@ class Runner {
   // A connection was closed or never opened: a waiter may open one in its place.
   void Dropped() {
     --open_;
-    if (!waiters_.empty()) {
-      auto* w = waiters_.front();
-      waiters_.pop_front();
+    if (!connection_requests_.empty()) {
+      auto* w = connection_requests_.front();
+      connection_requests_.pop_front();
       w->timer.cancel();
     }
   }
@@ -229,7 +230,7 @@ class Runner {
   Clock::time_point start_;
   std::vector<Result> results_;
   std::vector<std::unique_ptr<Conn>> idle_;
-  std::deque<Waiter*> waiters_;
+  std::deque<ConnectionRequest*> connection_requests_;
   int open_ = 0;
   std::size_t in_flight_ = 0, sent_ = 0, done_ = 0, errors_ = 0;
   bool scheduled_all_ = false;
