@@ -86,29 +86,25 @@ constexpr EventType kEvents[] = {
      "the saga ended CANCELLED, with its reason"},
 };
 
-constexpr std::string_view kCompletedRequires[] = {"payment.completed"};
-constexpr std::string_view kCompletedPath[] = {"order.created", "stock.reserved",
-                                               "payment.completed", "order.completed"};
-constexpr std::string_view kRejectedRequires[] = {"stock.rejected"};
-constexpr std::string_view kRejectedPath[] = {"order.created", "stock.rejected", "order.cancelled"};
-constexpr std::string_view kRefusedRequires[] = {"payment.failed", "stock.released"};
-constexpr std::string_view kRefusedPath[] = {"order.created", "stock.reserved", "payment.failed",
-                                             "stock.released", "order.cancelled"};
+// An outcome needs every step of its path before it is final, so that a final saga's timeline is
+// complete; the steps are causally guaranteed to come.
+constexpr std::string_view kCompletedNeeds[] = {"order.created", "stock.reserved",
+                                                   "payment.completed"};
+constexpr std::string_view kRejectedNeeds[] = {"order.created", "stock.rejected"};
+constexpr std::string_view kRefusedNeeds[] = {"order.created", "stock.reserved", "payment.failed",
+                                                 "stock.released"};
 
 constexpr Outcome kOutcomes[] = {
     {.status = "COMPLETED",
-     .needs = kCompletedRequires,
-     .path = kCompletedPath,
+     .needs = kCompletedNeeds,
      .announced_by = "order.completed"},
     {.status = "CANCELLED",
-     .needs = kRejectedRequires,
+     .needs = kRejectedNeeds,
      .reason_from = "stock.rejected",
-     .path = kRejectedPath,
      .announced_by = "order.cancelled"},
     {.status = "CANCELLED",
-     .needs = kRefusedRequires,
+     .needs = kRefusedNeeds,
      .reason_from = "payment.failed",
-     .path = kRefusedPath,
      .compensation = "stock.released",
      .announced_by = "order.cancelled"},
 };
@@ -121,6 +117,13 @@ std::vector<std::string> Strings(std::span<const std::string_view> values) {
 
 bool IsLowercaseUuid(const std::string& s) {
   return IsUuid(s) && std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; });
+}
+
+// The saga's timeline for an outcome: its steps, then the event that announces it.
+std::vector<std::string> Path(const Outcome& o) {
+  auto path = Strings(o.needs);
+  path.emplace_back(o.announced_by);
+  return path;
 }
 
 std::string Where(const std::string& path, std::string_view name) {
@@ -334,7 +337,7 @@ nlohmann::json ToJson(const Declaration& d) {
     outcomes.push_back({{"status", o.status},
                         {"needs", Strings(o.needs)},
                         {"reasonFrom", o.reason_from},
-                        {"path", Strings(o.path)},
+                        {"path", Path(o)},
                         {"compensation", o.compensation},
                         {"announcedBy", o.announced_by}});
   }

@@ -53,13 +53,20 @@ TEST_CASE("A cancelled saga that reserved stock waits for stock.released", "[com
   CHECK(Status(h, "c-2") == "CANCELLED/INSUFFICIENT_BALANCE");
 }
 
-TEST_CASE("A paid saga completes once in one batch", "[completion]") {
+TEST_CASE("A paid saga completes once in one batch, and only with its whole timeline", "[completion]") {
   Harness h("completion_db");
   const std::string order = "c-3";
   const auto paid = Envelope::New(PaymentCompleted::kType, order, PaymentCompleted{UserId(1), 2000, NewUuid()});
-  h.Deliver({paid, Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}), paid});
+  const auto created = Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}});
+  h.Deliver({paid, created, paid});
+  CHECK(Status(h, order) == "PENDING/-");  // stock.reserved is not recorded yet
+  CHECK(h.Emitted(OrderCompleted::kType).empty());
+  h.Deliver({Envelope::New(StockReserved::kType, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000}), paid});
   CHECK(Status(h, order) == "COMPLETED/-");
   CHECK(h.Emitted(OrderCompleted::kType).size() == 1);
+  // Every required step is stored before the final one.
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM saga_steps s JOIN saga_steps f ON f.order_id = s.order_id "
+                        "WHERE s.order_id = 'c-3' AND f.event_type = 'order.completed' AND s.recorded_at > f.recorded_at") == 0);
 }
 
 TEST_CASE("One batch decides each saga with its stored steps where they matter", "[completion]") {
@@ -70,12 +77,17 @@ TEST_CASE("One batch decides each saga with its stored steps where they matter",
   CHECK(Status(h, "c-4") == "PENDING/-");
   CHECK(Status(h, "c-5") == "PENDING/-");
   const auto paid = Envelope::New(PaymentCompleted::kType, "c-6", PaymentCompleted{UserId(1), 2000, NewUuid()});
-  h.Deliver({failed[2], waiting[1], paid, failed[0]});
+  const auto created = Envelope::New(OrderCreated::kType, "c-6", OrderCreated{UserId(1), {{ProductId(1), 1}}, {}});
+  const auto reserved =
+      Envelope::New(StockReserved::kType, "c-6", StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000});
+  h.Deliver({failed[2], waiting[1], paid, failed[0], created, failed[1], reserved});
   CHECK(Status(h, "c-4") == "CANCELLED/INSUFFICIENT_BALANCE");
   CHECK(Status(h, "c-5") == "PENDING/-");
   CHECK(Status(h, "c-6") == "COMPLETED/-");
   CHECK(h.Emitted(OrderCancelled::kType).size() == 1);
   CHECK(h.Emitted(OrderCompleted::kType).size() == 1);
   h.Deliver({waiting[3]});
+  CHECK(Status(h, "c-5") == "PENDING/-");  // order.created is still missing
+  h.Deliver({waiting[0]});
   CHECK(Status(h, "c-5") == "CANCELLED/INSUFFICIENT_BALANCE");
 }

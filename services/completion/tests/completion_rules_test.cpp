@@ -48,9 +48,11 @@ TEST_CASE("A batch's steps, with reasons and database times", "[completion][deci
 
 TEST_CASE("A saga that becomes final is recorded, announced and published once",
           "[completion][decide]") {
+  const auto created = Ev(OrderCreated::kType, "o");
   const auto reserved = Ev(StockReserved::kType, "o");
   const auto paid = Ev(PaymentCompleted::kType, "o");
-  std::vector<StepIn> steps{{&reserved, std::nullopt, "2026-11-21 12:00:00.000"},
+  std::vector<StepIn> steps{{&created, std::nullopt, "2026-11-21 12:00:00.000"},
+                            {&reserved, std::nullopt, "2026-11-21 12:00:00.000"},
                             {&paid, std::nullopt, "2026-11-21 12:00:00.000"}};
   CompletionState state;
   state.sagas["o"] = {"PENDING", DbTimeMillis("2026-11-21 12:00:00.000")};
@@ -65,13 +67,13 @@ TEST_CASE("A saga that becomes final is recorded, announced and published once",
   CHECK(d.events[0].event_id == "final-1");
   CHECK(d.events[0].occurred_at == kNow);
   CHECK(d.events[0].payload == nlohmann::json::object());
-  CHECK(d.steps.size() == 3);
+  CHECK(d.steps.size() == 4);
   CHECK(d.steps.back().type == "order.completed");
-  REQUIRE(d.updates.size() == 2);
+  REQUIRE(d.updates.size() == 3);
   CHECK_FALSE(d.updates[0].final);
-  REQUIRE(d.updates[1].final);
-  CHECK((*d.updates[1].final)["status"] == "COMPLETED");
-  CHECK(d.updates[1].steps.back()["eventId"] == "final-1");
+  REQUIRE(d.updates[2].final);
+  CHECK((*d.updates[2].final)["status"] == "COMPLETED");
+  CHECK(d.updates[2].steps.back()["eventId"] == "final-1");
 }
 
 TEST_CASE("Stored steps complete a compensation, and a final saga only gains a late step",
@@ -83,7 +85,7 @@ TEST_CASE("Stored steps complete a compensation, and a final saga only gains a l
   CompletionState state;
   state.sagas["refused"] = {"PENDING", 0};
   state.sagas["done"] = {"COMPLETED", 0};
-  state.history["refused"] = {{"payment.failed", "INSUFFICIENT_BALANCE"}};
+  state.history["refused"] = {{"order.created", {}}, {"stock.reserved", {}}, {"payment.failed", "INSUFFICIENT_BALANCE"}};
   const auto d = Decide(state, steps, kNow, Ids());
   REQUIRE(d.finishes.size() == 1);
   CHECK(d.finishes[0].order_id == "refused");
@@ -94,7 +96,7 @@ TEST_CASE("Stored steps complete a compensation, and a final saga only gains a l
   CHECK(d.steps.size() == 3);  // both steps recorded, one final step
 }
 
-TEST_CASE("Without its stored half a compensation stays pending", "[completion][decide]") {
+TEST_CASE("Without the stored steps a compensation stays pending", "[completion][decide]") {
   const auto released = Ev(StockReleased::kType, "o");
   std::vector<StepIn> steps{{&released, std::nullopt, "2026-11-21 12:00:00.000"}};
   CompletionState state;

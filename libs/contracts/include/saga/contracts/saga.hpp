@@ -51,14 +51,13 @@ struct EventType {
   std::string_view meaning;  ///< one line: what has happened
 };
 
-/// A final status of the saga. It is reached once every step in `needs` is recorded; its
-/// reason is the `reason` field of `reason_from` (when set). `path` is the saga's timeline
-/// in causal order; `compensation` is the step in it that undoes an earlier one.
+/// A final status of the saga. It is reached once every step in `needs` (its path, in causal
+/// order) is recorded, so a final saga's timeline is complete; its reason is the `reason` field
+/// of `reason_from` (when set). `compensation` is the step that undoes an earlier one.
 struct Outcome {
   std::string_view status = {};  ///< COMPLETED or CANCELLED
   std::span<const std::string_view> needs = {};
   std::string_view reason_from = {};
-  std::span<const std::string_view> path = {};
   std::string_view compensation = {};
   std::string_view announced_by = {};  ///< the event completion publishes when it is reached
 };
