@@ -7,7 +7,8 @@ import time
 import unittest
 import uuid
 
-from stack import BINARY_DIR, DECLARATION, RUN_DIR, SOURCE_DIR, post_order, sql, wait_final
+from stack import (BINARY_DIR, COMPLETION_URL, DECLARATION, RUN_DIR, SOURCE_DIR, http, post_order, sql, wait_final,
+                   wait_for)
 
 
 def pid_of(service):
@@ -58,6 +59,58 @@ class TimelineTest(unittest.TestCase):
             self.assertIn(events[-1], finals, (order_id, events))
             self.assertTrue(any(o["status"] == saga["status"] and set(o["needs"]) <= set(events[:-1])
                                 for o in DECLARATION["outcomes"]), (order_id, events))
+
+
+def service_accounts(user):
+    return [f"'{u}'@'{h}'" for u, h in sql(f"SELECT user, host FROM mysql.user WHERE user = '{user}'")]
+
+
+def drop_connections(user):
+    """Ends the account's open connections, so that its pool reconnects with its grants as they are now."""
+    for (conn_id,) in sql(f"SELECT id FROM information_schema.processlist WHERE user = '{user}'"):
+        sql(f"KILL CONNECTION {conn_id}")
+
+
+def stalled_seconds(url):
+    total = 0.0
+    for line in http("GET", url + "/metrics").body.splitlines():
+        if line.startswith("consumer_stalled_seconds{"):
+            total = max(total, float(line.rsplit(" ", 1)[1]))
+    return total
+
+
+class StallTest(unittest.TestCase):
+    def test_a_consumer_failing_transiently_is_not_ready_with_the_reason_and_recovers_with_nothing_lost(self):
+        # The stack runs with CONSUMER_STALL_MS=3000. completion's account may read but not insert:
+        # every batch fails with error 1142, which may pass, so it is retried, not dead-lettered.
+        accounts = service_accounts("completion_svc")
+        self.assertTrue(accounts)
+        self.assertEqual(http("GET", COMPLETION_URL + "/health/ready").status, 200)
+        for a in accounts:
+            sql(f"REVOKE INSERT ON completion_db.* FROM {a}")
+        try:
+            drop_connections("completion_svc")
+            order_id = place(61, 1)
+            self.assertTrue(wait_for(lambda: http("GET", COMPLETION_URL + "/health/ready").status == 503, 30),
+                            "completion stayed ready while it could not apply anything")
+            body = http("GET", COMPLETION_URL + "/health/ready").json()
+            self.assertEqual(body["checks"]["consumer"], "DOWN")
+            self.assertEqual(body["checks"]["database"], "UP")
+            reason = body["reasons"]["consumer"]
+            self.assertRegex(reason, r"on topic [a-z.]+ partition \d+: database error 1142")
+            # The gauge is set at each retry (backoff up to 2 s), so it rises in steps.
+            self.assertTrue(wait_for(lambda: stalled_seconds(COMPLETION_URL) >= 3, 10), stalled_seconds(COMPLETION_URL))
+            self.assertEqual(http("GET", f"{COMPLETION_URL}/sagas/{order_id}").status, 404)
+        finally:
+            for a in accounts:
+                sql(f"GRANT INSERT ON completion_db.* TO {a}")
+            drop_connections("completion_svc")
+        self.assertTrue(wait_for(lambda: http("GET", COMPLETION_URL + "/health/ready").status == 200, 30),
+                        http("GET", COMPLETION_URL + "/health/ready").body)
+        saga = wait_final(order_id)
+        self.assertIsNotNone(saga)
+        self.assertEqual(saga["status"], "COMPLETED")
+        self.assertEqual(stalled_seconds(COMPLETION_URL), 0)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,11 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
       env.Int("CONSUMER_THREADS", d.consumer_threads, 1, 64,
               "consumer-group members in this process, each a thread with its own partitions "
               "(at most as many as the topics have partitions do work)"));
+  c.kafka.consumer_stall = std::chrono::milliseconds(
+      env.Int("CONSUMER_STALL_MS", 30000, 100, 3600000,
+              "a consumer member that keeps failing (an error that may pass, retried with backoff) "
+              "for this long without progress makes /health/ready answer 503 with the topic, "
+              "partition and error"));
 
   c.log_level = env.String("LOG_LEVEL", "info", "trace, debug, info, warn, error or off");
   static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "off"};

@@ -33,3 +33,28 @@ bool Error::IsConnectionLost() const {
 bool Error::IsTransient() const { return code_ == 1213 || code_ == 1205; }
 
 }  // namespace saga::db
+
+namespace saga::db {
+
+bool Error::IsPermanent() const {
+  switch (code_) {
+    case 1048:  // column cannot be null
+    case 1264:  // out of range value for column
+    case 1265:  // data truncated for column
+    case 1292:  // incorrect datetime (or other) value
+    case 1366:  // incorrect integer (or string) value for column
+    case 1367:  // illegal value found during parsing
+    case 1406:  // data too long for column
+    case 1411:  // incorrect value for function
+    case 1451:  // a foreign key constraint fails (parent row)
+    case 1452:  // a foreign key constraint fails (child row)
+    case 1690:  // value out of range in an expression (BIGINT overflow)
+    case 3819:  // check constraint violated (MySQL)
+    case 4025:  // CONSTRAINT failed (MariaDB CHECK)
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace saga::db

@@ -190,12 +190,13 @@ struct Server::Impl {
     router.Add("GET", "/health/live",
                [](const Request&) { return Response::Json(200, {{"status", "UP"}}); });
     router.Add("GET", "/health/ready", [this](const Request&) {
-      const auto checks = ready ? ready() : std::map<std::string, bool>{};
+      const auto checks = ready ? ready() : std::map<std::string, Check>{};
       bool all = true;
       nlohmann::json body{{"checks", nlohmann::json::object()}};
-      for (const auto& [name, ok] : checks) {
-        body["checks"][name] = ok ? "UP" : "DOWN";
-        all = all && ok;
+      for (const auto& [name, check] : checks) {
+        body["checks"][name] = check.up ? "UP" : "DOWN";
+        if (!check.up && !check.detail.empty()) body["reasons"][name] = check.detail;
+        all = all && check.up;
       }
       body["status"] = all ? "UP" : "DOWN";
       return Response::Json(all ? 200 : 503, body);

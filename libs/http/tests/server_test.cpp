@@ -74,7 +74,7 @@ struct TestServer {
 
   TestServer()
       : server({.bind = "127.0.0.1", .port = 0, .io_threads = 1, .worker_threads = 2}, Routes(),
-               registry, [this] { return std::map<std::string, bool>{{"thing", ready.load()}}; }) {
+               registry, [this] { return std::map<std::string, saga::http::Check>{{"thing", {ready.load(), "the thing is off"}}}; }) {
     server.Start();
   }
 };
@@ -155,10 +155,12 @@ TEST_CASE("Server mounts health and Prometheus metrics per route", "[http]") {
   CHECK(c.Send(bhttp::verb::get, "/health/live").result_int() == 200);
   auto res = c.Send(bhttp::verb::get, "/health/ready");
   CHECK(res.result_int() == 200);
+  CHECK_FALSE(Body(res).contains("reasons"));
   s.ready = false;
   res = c.Send(bhttp::verb::get, "/health/ready");
   CHECK(res.result_int() == 503);
   CHECK(Body(res)["checks"]["thing"] == "DOWN");
+  CHECK(Body(res)["reasons"]["thing"] == "the thing is off");
 
   c.Send(bhttp::verb::post, "/echo/zz", "{}");
   c.Send(bhttp::verb::post, "/echo/yy", "{}");

@@ -224,12 +224,16 @@ void Consumer::Run(const BatchHandler& handler, const std::atomic<bool>& stop) {
     } catch (const std::exception& e) {
       ++failures;
       log::Warn("batch handler failed; will redeliver",
-                {{"error", e.what()}, {"messages", batch.size()}, {"failures", failures}});
+                {{"error", e.what()}, {"topic", batch.front().topic}, {"partition", batch.front().partition},
+                 {"messages", batch.size()}, {"failures", failures}});
+      if (impl_->options.on_failure) impl_->options.on_failure(batch.front(), e.what());
       Rewind(batch);
+      // Backoff: 100 ms doubling to 2 s, and on forever (a transient failure may last).
       std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2000, 50 << std::min(failures, 6))));
       continue;
     }
     failures = 0;
+    if (impl_->options.on_progress) impl_->options.on_progress();
     try {
       Commit(batch);
     } catch (const KafkaError& e) {

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include "saga/contracts/trace.hpp"
+#include "saga/db/error.hpp"
 #include "saga/log/log.hpp"
 #include "saga/outbox/outbox.hpp"
 
@@ -23,6 +25,16 @@ std::vector<outbox::Pending> ToOutbox(std::vector<Emit>&& events) {
     out.push_back({std::move(env), e.cause->traceparent});
   }
   return out;
+}
+
+// An event that can never be applied, however often it is retried: it breaks its declared
+// contract, or the database refuses its data (db::Error::IsPermanent). It goes to the DLQ. Any
+// other failure may pass (a lost connection, a lock conflict, missing grants) and propagates, so
+// the batch is retried with backoff. docs/architecture.md lists the classes.
+bool IsPoison(const std::exception& e) {
+  if (dynamic_cast<const contracts::ContractError*>(&e) != nullptr) return true;
+  const auto* db = dynamic_cast<const db::Error*>(&e);
+  return db != nullptr && db->IsPermanent();
 }
 
 }  // namespace
@@ -98,13 +110,15 @@ void EventProcessor::ProcessBatch(const std::vector<kafka::InMessage>& batch) {
     try {
       const auto fresh = Apply(events);
       for (std::size_t i = 0; i < events.size(); ++i) Count(*sources[i], fresh[i]);
-    } catch (const contracts::ContractError&) {
+    } catch (const std::exception& e) {
+      if (!IsPoison(e)) throw;
       // Some event in the batch can never be applied: find it by applying one at a time.
       for (std::size_t i = 0; i < events.size(); ++i) {
         try {
           Count(*sources[i], Apply({events[i]})[0]);
-        } catch (const contracts::ContractError& e) {
-          rejected.push_back({sources[i], e.what()});
+        } catch (const std::exception& one) {
+          if (!IsPoison(one)) throw;
+          rejected.push_back({sources[i], one.what()});
         }
       }
     }
@@ -134,6 +148,34 @@ void EventProcessor::SendToDlq(const std::vector<Rejected>& rejected) {
   for (const auto& result : dlq_.SendAndWait(out)) {
     if (!result.ok) throw kafka::KafkaError("DLQ publish failed: " + result.error);
   }
+}
+
+void ProgressWatch::Progressed() {
+  std::lock_guard lock(mu_);
+  failing_ = false;
+  if (stalled_seconds_ != nullptr) stalled_seconds_->Set(0);
+}
+
+void ProgressWatch::Failed(const kafka::InMessage& first, const std::string& error) {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!failing_) {
+    failing_ = true;
+    since_ = now;
+  }
+  topic_ = first.topic;
+  partition_ = first.partition;
+  error_ = error;
+  if (stalled_seconds_ != nullptr) stalled_seconds_->Set(std::chrono::duration<double>(now - since_).count());
+}
+
+std::optional<std::string> ProgressWatch::Stalled(std::chrono::milliseconds after) const {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!failing_ || now - since_ < after) return std::nullopt;
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - since_).count();
+  return "no progress for " + std::to_string(seconds) + " s on topic " + topic_ + " partition " +
+         std::to_string(partition_) + ": " + error_;
 }
 
 ConsumerLoop::ConsumerLoop(const kafka::ConsumerOptions& options, EventProcessor& processor)

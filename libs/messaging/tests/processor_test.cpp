@@ -94,3 +94,93 @@ TEST_CASE("A batch redelivered after its commit (offsets never committed) change
   CHECK(emitted[0].causation_id ==
         std::optional<std::string>(Envelope::Parse(batch[0].value).event_id));
 }
+
+namespace {
+
+// For each order.created, stores what its orderId asks for in completion_db.sagas: a good row,
+// or data the database refuses (a permanent error), or it waits on a row lock (a transient one).
+class Storing : public saga::messaging::Handles<OrderCreated> {
+ protected:
+  saga::messaging::Output Handle(const std::vector<Typed>& events, saga::db::Transaction& tx) override {
+    for (const auto& e : events) {
+      const auto& order = std::get<Incoming<OrderCreated>>(e).event->envelope.order_id;
+      const auto kind = order.substr(0, order.find(':'));
+      std::string id = order, started = "2024-01-01 00:00:00", duration = "1";
+      if (kind == "too-long") id = std::string(100, 'x');                // 1406
+      if (kind == "bad-date") started = "2024-13-45 25:61:61";           // 1292
+      if (kind == "out-of-range") duration = "99999999999999999999";     // 1264
+      if (kind == "locked") tx.Conn().Execute("SET SESSION innodb_lock_wait_timeout = 1");
+      tx.Conn().Execute("INSERT INTO sagas (order_id, status, started_at, duration_ms, updated_at) VALUES ('" + id +
+                        "', 'PENDING', '" + started + "', " + duration + ", UTC_TIMESTAMP(3))" +
+                        (kind == "locked" ? " ON DUPLICATE KEY UPDATE duration_ms = 2" : ""));
+      if (kind == "overflow") tx.Conn().Execute("UPDATE sagas SET duration_ms = duration_ms + 9223372036854775807 "
+                                                "WHERE order_id = '" + id + "'");  // 1690
+      if (kind == "null") tx.Conn().Execute("UPDATE sagas SET status = NULL WHERE order_id = '" + id + "'");  // 1048
+    }
+    return {};
+  }
+};
+
+saga::kafka::InMessage Created(const std::string& order, std::int64_t offset) {
+  return saga::test::Delivered(
+      Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}), offset);
+}
+
+}  // namespace
+
+TEST_CASE("Data the database refuses is dead-lettered with its error and the rest of the batch applies",
+          "[messaging][dlq]") {
+  saga::test::Harness<Storing> h("completion_db");
+  const auto tag = saga::test::UniqueName("");
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"too-long", "1406"}, {"bad-date", "1292"}, {"out-of-range", "1264"}, {"overflow", "1690"}, {"null", "1048"}};
+  std::vector<saga::kafka::InMessage> batch;
+  for (const auto& [kind, code] : refused) {
+    batch.push_back(Created("good-before-" + kind + ":" + tag, static_cast<std::int64_t>(batch.size())));
+    batch.push_back(Created(kind + ":" + tag, static_cast<std::int64_t>(batch.size())));
+  }
+  batch.push_back(Created("good-last:" + tag, static_cast<std::int64_t>(batch.size())));
+  h.processor.ProcessBatch(batch);
+
+  CHECK(h.schema.Count("sagas") == static_cast<long long>(refused.size()) + 1);  // the good ones, all
+  CHECK(h.schema.Count("inbox") == static_cast<long long>(refused.size()) + 1);
+  const auto dlq = saga::test::ReadTopicUntil(
+      "order.created.dlq",
+      [&](const auto& got) {
+        return std::count_if(got.begin(), got.end(), [&](const auto& m) { return m.key.ends_with(tag); }) >=
+               static_cast<long>(refused.size());
+      },
+      std::chrono::seconds(30));
+  for (const auto& [kind, code] : refused) {
+    INFO(kind);
+    const auto it = std::find_if(dlq.begin(), dlq.end(), [&](const auto& m) { return m.key == kind + ":" + tag; });
+    REQUIRE(it != dlq.end());
+    CHECK_THAT(it->HeaderValue("error").value_or(""), Catch::Contains("database error " + code));
+  }
+}
+
+TEST_CASE("A transient database error is not dead-lettered: the batch fails whole and applies later",
+          "[messaging]") {
+  saga::test::Harness<Storing> h("completion_db");
+  const auto order = "locked:" + saga::test::UniqueName("");
+  const auto id = order;
+  // Another transaction holds the row the handler updates: lock wait timeout (1205).
+  saga::db::Connection holder(h.schema.Db());
+  holder.Execute("INSERT INTO sagas (order_id, status, started_at, updated_at) VALUES ('" + id +
+                 "', 'PENDING', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))");
+  holder.Commit();
+  holder.Query("SELECT * FROM sagas WHERE order_id = '" + id + "' FOR UPDATE");
+  const auto batch = std::vector<saga::kafka::InMessage>{Created("good:" + order, 0), Created(order, 1)};
+  try {
+    h.processor.ProcessBatch(batch);
+    FAIL("a lock wait timeout was not reported to the consumer");
+  } catch (const saga::db::Error& e) {
+    CHECK(e.Code() == 1205);
+    CHECK(e.IsRetryable());
+  }
+  CHECK(h.schema.Count("inbox") == 0);  // nothing applied, nothing dead-lettered: it may pass
+  holder.Rollback();
+  h.processor.ProcessBatch(batch);  // the redelivery, once the lock is gone
+  CHECK(h.schema.Count("inbox") == 2);
+  CHECK(h.schema.Scalar("SELECT duration_ms FROM sagas WHERE order_id = '" + id + "'") == 2);
+}

@@ -17,9 +17,26 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
   auto producer = std::make_shared<kafka::Producer>(ProducerOptions(cfg, cfg.service + "-dlq"));
   stops.Push("database pool, producer, metrics", [pool, producer, registry] {});
 
-  auto server =
-      std::make_shared<http::Server>(HttpOptions(cfg), routes(*pool, *registry), *registry, [pool] {
-        return std::map<std::string, bool>{{"database", pool->Ping()}};
+  // Each member's progress (ProgressWatch): a member failing for CONSUMER_STALL_MS is not ready.
+  auto& stalled =
+      prometheus::BuildGauge()
+          .Name("consumer_stalled_seconds")
+          .Help("Seconds this member has been retrying a failing batch without progress (0 when none)")
+          .Register(registry->Raw());
+  auto watches = std::make_shared<std::vector<std::unique_ptr<messaging::ProgressWatch>>>();
+  for (int member = 0; member < cfg.kafka.consumer_threads; ++member) {
+    watches->push_back(std::make_unique<messaging::ProgressWatch>(
+        &stalled.Add({{"member", std::to_string(member)}})));
+  }
+  auto server = std::make_shared<http::Server>(
+      HttpOptions(cfg), routes(*pool, *registry), *registry, [pool, watches, after = cfg.kafka.consumer_stall] {
+        std::map<std::string, http::Check> checks{{"database", pool->Ping()}};
+        http::Check consumer;
+        for (const auto& w : *watches) {
+          if (auto why = w->Stalled(after)) consumer = {false, consumer.detail.empty() ? *why : consumer.detail + "; " + *why};
+        }
+        checks["consumer"] = consumer;
+        return checks;
       });
   server->Start();
   stops.Push("http server", [server] { server->Stop(); });
@@ -80,10 +97,15 @@ void StartConsumerService(const config::CommonConfig& cfg, StopStack& stops,
     options.on_assigned = [gauge = &assigned.Add({{"member", std::to_string(member)}})](std::size_t n) {
       gauge->Set(static_cast<double>(n));
     };
+    auto* watch = (*watches)[static_cast<std::size_t>(member)].get();
+    options.on_progress = [watch] { watch->Progressed(); };
+    options.on_failure = [watch](const kafka::InMessage& first, const std::string& error) {
+      watch->Failed(first, error);
+    };
     auto loop = std::make_shared<messaging::ConsumerLoop>(options, *processor);
     loop->Start();
     stops.Push("consumer " + std::to_string(member),
-               [loop, processor, member_handler] { loop->Stop(); });
+               [loop, processor, member_handler, watches] { loop->Stop(); });
   }
   log::Info("service started", {{"port", server->Port()},
                                  {"topics", topics},

@@ -133,7 +133,7 @@ void Start(const RelayConfig& cfg, runtime::StopStack& stops) {
   });
   auto server = std::make_shared<http::Server>(
       runtime::HttpOptions(cfg.common), http::Router{}, *registry, [workers] {
-        std::map<std::string, bool> checks;
+        std::map<std::string, http::Check> checks;
         for (const auto& w : *workers) {
           checks["database:" + w->Schema()] = w->DatabaseOk();
           checks["kafka:" + w->Schema()] = w->KafkaOk();

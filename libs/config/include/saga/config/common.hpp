@@ -21,6 +21,7 @@ struct KafkaConfig {
   std::string bootstrap;
   int linger_ms = 2;
   int consumer_threads = 1;  // consumer-group members in this process, each with its own partitions
+  std::chrono::milliseconds consumer_stall{30000};  // failing this long without progress: not ready
 };
 
 struct HttpConfig {
@@ -41,7 +42,7 @@ struct ServiceDefaults {
   int consumer_threads = 1;     // CONSUMER_THREADS unless set
 };
 
-/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, CONSUMER_THREADS, LOG_LEVEL, RELAY_WAKE_ADDR.
+/// Settings every service reads: HTTP_*, DB_*, KAFKA_*, CONSUMER_*, LOG_LEVEL, RELAY_WAKE_ADDR.
 struct CommonConfig {
   std::string service;
   HttpConfig http;

@@ -23,6 +23,10 @@ class Error : public std::runtime_error {
   bool IsTransient() const;
   /// Retrying later may succeed (connection lost or transient).
   bool IsRetryable() const { return IsConnectionLost() || IsTransient(); }
+  /// The statement's data can never be stored (a value out of range, too long or malformed, a
+  /// constraint it violates): retrying the same event cannot succeed. Everything else (lost
+  /// connection, lock conflicts, missing grants, a full disk) may pass and is retried.
+  bool IsPermanent() const;
   bool IsDuplicateKey() const { return code_ == 1062; }
 
  private:

@@ -22,8 +22,16 @@ struct ServerOptions {
   std::size_t header_limit = 8 * 1024;
 };
 
-/// Named readiness checks (e.g. {"database": true, "kafka": false}); all true means ready.
-using ReadinessCheck = std::function<std::map<std::string, bool>()>;
+/// One named readiness check: up, or down with what is wrong (shown in /health/ready).
+struct Check {
+  Check(bool is_up = true, std::string why = {}) : up(is_up), detail(std::move(why)) {}  // NOLINT: from bool
+  bool up;
+  std::string detail;
+};
+
+/// Named readiness checks (e.g. {"database": true, "consumer": {false, "stalled ..."}}); all up
+/// means ready (200), otherwise 503 with each failing check's detail under "reasons".
+using ReadinessCheck = std::function<std::map<std::string, Check>()>;
 
 /// The HTTP server every service runs. Mounts /health/live, /health/ready and /metrics.
 class Server {

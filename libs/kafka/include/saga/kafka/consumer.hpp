@@ -36,6 +36,11 @@ struct ConsumerOptions {
   /// If set, called with this member's number of assigned partitions after every rebalance
   /// (0 while none, e.g. before the first join or between revocation and assignment).
   std::function<void(std::size_t)> on_assigned{};
+  /// If set, called after each batch the handler applied (the consumer made progress).
+  std::function<void()> on_progress{};
+  /// If set, called after each failed attempt at a batch (it is rewound and retried after a
+  /// backoff), with the batch's first message and the error.
+  std::function<void(const InMessage& first, const std::string& error)> on_failure{};
 };
 
 using BatchHandler = std::function<void(const std::vector<InMessage>&)>;

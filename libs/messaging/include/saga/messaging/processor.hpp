@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <functional>
+#include <chrono>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,8 +20,10 @@ namespace saga::messaging {
 
 /// Applies batches exactly once: per batch ONE transaction holding the inbox rows, the handler's
 /// changes and the events it emits (outbox rows); its after-commit actions run once that
-/// transaction committed. Unprocessable messages go to `<topic>.dlq` (header `error`).
-/// A failure that may pass (database, broker) throws, so the caller redelivers the batch.
+/// transaction committed. Messages that can never be applied (not an envelope, breaking their
+/// declared contract, or data the database refuses) go to `<topic>.dlq` (header `error`); the
+/// batch is then applied one event at a time to find them. A failure that may pass (a lost
+/// connection, a lock conflict) throws, so the caller redelivers the batch.
 class EventProcessor {
  public:
   EventProcessor(std::string service, db::Pool& pool, kafka::Producer& dlq_producer,
@@ -46,6 +51,30 @@ class EventProcessor {
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Histogram& batch_events_;   // messages per batch
   prometheus::Histogram& batch_seconds_;  // time to apply a batch (its transaction and DLQ sends)
+};
+
+/// Whether one consumer member makes progress. A batch that keeps failing with an error that may
+/// pass (docs/architecture.md, "error classes") is retried with backoff forever; from its first
+/// failure until a batch is applied again the member is failing, and once that has lasted
+/// CONSUMER_STALL_MS it is stalled: /health/ready answers 503 with Stalled()'s reason.
+class ProgressWatch {
+ public:
+  /// `stalled_seconds` (may be null) shows the seconds since the first failure (0 when none).
+  explicit ProgressWatch(prometheus::Gauge* stalled_seconds = nullptr) : stalled_seconds_(stalled_seconds) {}
+  void Progressed();
+  void Failed(const kafka::InMessage& first, const std::string& error);
+  /// Why the member is stalled, if it has been failing for at least `after`: the topic, the
+  /// partition and the last error.
+  std::optional<std::string> Stalled(std::chrono::milliseconds after) const;
+
+ private:
+  mutable std::mutex mu_;
+  bool failing_ = false;
+  std::chrono::steady_clock::time_point since_{};
+  std::string topic_;
+  std::int32_t partition_ = 0;
+  std::string error_;
+  prometheus::Gauge* stalled_seconds_;
 };
 
 /// A consumer thread feeding an EventProcessor; offsets are committed after each batch applied.
