@@ -1,5 +1,6 @@
 """Faults and hostile input at the boundaries between services, on the started stack."""
 import concurrent.futures
+import json
 import os
 import signal
 import subprocess
@@ -7,8 +8,8 @@ import time
 import unittest
 import uuid
 
-from stack import (BINARY_DIR, COMPLETION_URL, DECLARATION, RUN_DIR, SOURCE_DIR, http, post_order, sql, wait_final,
-                   wait_for)
+from stack import (ADMIN_TOKEN, BINARY_DIR, BOOTSTRAP, COMPLETION_URL, DECLARATION, PAYMENT_URL, PRODUCT_URL, RUN_DIR,
+                   SOURCE_DIR, http, kafka_messages, post_order, sql, wait_final, wait_for)
 
 
 def pid_of(service):
@@ -26,6 +27,110 @@ def place(user, product):
                      key=f"faults-{uuid.uuid4().hex}")
     assert res.status == 202, res.body
     return res.json()["orderId"]
+
+
+def forge(topic, order_id, payload, **envelope):
+    """Puts an event on `topic` as if a service had published it; returns its eventId."""
+    event_id = str(uuid.uuid4())
+    value = {"eventId": event_id, "eventType": topic, "schemaVersion": 1, "orderId": order_id,
+             "occurredAt": "2026-01-01T00:00:00.000Z", "payload": payload, **envelope}
+    subprocess.run(["kcat", "-b", BOOTSTRAP, "-P", "-t", topic, "-k", order_id],
+                   input=json.dumps(value), text=True, check=True, timeout=30)
+    return event_id
+
+
+def dead_letters(topic, keys, consumers, timeout=30):
+    """The messages keyed by `keys` on `<topic>.dlq`, once each consumer has dead-lettered each."""
+    found = []
+
+    def check():
+        found[:] = [m for m in kafka_messages(topic + ".dlq") if m["key"] in keys]
+        return {(m["key"], m["headers"].get("consumer")) for m in found} >= {(k, c) for k in keys for c in consumers}
+
+    wait_for(check, timeout, 0.5)
+    return found
+
+
+def place_many(count, product=1):
+    """`count` real orders, spread over every partition by their ids; returns their ids."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda i: place(61 + i % 40, product), range(count)))
+
+
+def stock_of(product):
+    return http("GET", f"{PRODUCT_URL}/products/{product}").json()["stock"]
+
+
+class HostileEventTest(unittest.TestCase):
+    def assert_real_orders_complete(self, count=20):
+        orders = place_many(count)
+        sagas = {o: wait_final(o) for o in orders}
+        self.assertEqual({o: (s or {}).get("status") for o, s in sagas.items()}, {o: "COMPLETED" for o in orders})
+
+    def test_stock_rejected_messages_the_database_would_refuse_are_dead_lettered_and_stall_nothing(self):
+        # Each once made MariaDB refuse completion's batch (errors 1292, 1406) forever.
+        bad_date, long_id = "bad-date-" + uuid.uuid4().hex, "x" * 100
+        forge("stock.rejected", bad_date, {"reason": "OUT_OF_STOCK"}, occurredAt="2024-13-45T25:61:61.000Z")
+        forge("stock.rejected", long_id, {"reason": "OUT_OF_STOCK"})
+        self.assert_real_orders_complete()
+        letters = dead_letters("stock.rejected", {bad_date, long_id}, {"completion"})
+        errors = {m["key"]: m["headers"]["error"] for m in letters}
+        self.assertIn("occurredAt", errors[bad_date])
+        self.assertIn("orderId", errors[long_id])
+        self.assertEqual(sql(f"SELECT COUNT(*) FROM completion_db.sagas WHERE order_id = '{bad_date}'"), [["0"]])
+        self.assertEqual(http("GET", COMPLETION_URL + "/health/ready").status, 200)
+
+    def test_forged_order_created_payloads_change_no_stock_and_are_dead_lettered(self):
+        product = 7
+        before = stock_of(product)
+        forged = {}
+        for name, user, quantity in [("negative", 61, -5), ("zero", 61, 0), ("no-user", 0, 1),
+                                     ("wraps-to-one", 61, 4294967297)]:
+            order_id = f"forged-{name}-{uuid.uuid4().hex[:8]}"
+            forge("order.created", order_id, {"userId": user, "items": [{"productId": product, "quantity": quantity}]})
+            forged[order_id] = name
+        self.assert_real_orders_complete()
+        letters = dead_letters("order.created", set(forged), {"product-stock", "completion"})
+        for m in letters:
+            self.assertRegex(m["headers"]["error"], r"field '(userId|items\[0\]\.quantity)'", forged[m["key"]])
+        self.assertEqual(stock_of(product), before)
+        ids = ",".join(f"'{o}'" for o in forged)
+        self.assertEqual(sql(f"SELECT COUNT(*) FROM stock_db.reservations WHERE order_id IN ({ids})"), [["0"]])
+        self.assertEqual(sql(f"SELECT COUNT(*) FROM payment_db.payments WHERE order_id IN ({ids})"), [["0"]])
+        self.assertEqual(sql(f"SELECT COUNT(*) FROM completion_db.sagas WHERE order_id IN ({ids})"), [["0"]])
+
+
+class MoneyTest(unittest.TestCase):
+    def test_an_order_whose_total_cannot_be_represented_is_cancelled_and_changes_nothing(self):
+        # Two prices of 5*10^14 and 10000 units of each: the total once wrapped to a negative.
+        products = (901, 902)
+        for p in products:
+            sql(f"INSERT INTO stock_db.products (product_id, name, price, stock, updated_at) VALUES "
+                f"({p}, 'Dear {p}', 500000000000000, 20000, UTC_TIMESTAMP(3)) "
+                f"ON DUPLICATE KEY UPDATE price = 500000000000000, stock = 20000")
+        user = 99
+        balance = http("GET", f"{PAYMENT_URL}/users/{user}/balance").json()["balance"]
+        res = post_order({"userId": user, "items": [{"productId": p, "quantity": 10000} for p in products]})
+        self.assertEqual(res.status, 202, res.body)
+        saga = wait_final(res.json()["orderId"])
+        self.assertEqual((saga["status"], saga["reason"]), ("CANCELLED", "AMOUNT_OUT_OF_RANGE"))
+        self.assertEqual([stock_of(p) for p in products], [20000, 20000])
+        self.assertEqual(http("GET", f"{PAYMENT_URL}/users/{user}/balance").json()["balance"], balance)
+        reserved = [json.loads(m["payload"]) for m in kafka_messages("stock.reserved")
+                    if m["key"] == res.json()["orderId"]]
+        self.assertEqual(reserved, [])
+
+    def test_a_charge_past_the_money_limit_is_refused_and_changes_nothing(self):
+        for start in (10 ** 15 - 5, 2 ** 63 - 1000):
+            user = 880000 + start % 1000
+            sql(f"INSERT INTO payment_db.accounts (user_id, balance, updated_at) VALUES ({user}, {start}, "
+                f"UTC_TIMESTAMP(3)) ON DUPLICATE KEY UPDATE balance = {start}")
+            res = http("POST", f"{PAYMENT_URL}/users/{user}/balance/charge", {"amount": 1000000})
+            self.assertEqual(res.status, 422, res.body)
+            self.assertEqual((res.json()["error"]["code"], res.json()["error"]["field"]), ("BALANCE_OUT_OF_RANGE", "amount"))
+            self.assertEqual(http("GET", f"{PAYMENT_URL}/users/{user}/balance").json()["balance"], start)
+        ok = http("POST", f"{PAYMENT_URL}/users/{880000 + (10 ** 15 - 5) % 1000}/balance/charge", {"amount": 5})
+        self.assertEqual((ok.status, ok.json().get("currentBalance")), (200, 10 ** 15))
 
 
 class TimelineTest(unittest.TestCase):

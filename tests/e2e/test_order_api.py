@@ -4,7 +4,7 @@ import json
 import unittest
 import uuid
 
-from stack import (ORDER_URL, events_for, http, post_order, sql, validate)
+from stack import ORDER_URL, events_for, http, post_order, schema as schema_of, sql, validate
 
 GOOD = {"userId": 7, "items": [{"productId": 1, "quantity": 2}, {"productId": 3, "quantity": 1}]}
 TRACE = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -90,6 +90,54 @@ class OrderApiTest(unittest.TestCase):
         bad_key = post_order(GOOD, "x" * 129)
         self.assertEqual(bad_key.status, 400)
         self.assertEqual(bad_key.json()["error"]["field"], "Idempotency-Key")
+        self.assertEqual(order_count(), before)
+
+    def test_the_request_schema_and_the_service_agree_on_every_sample(self):
+        # Each body is checked against proto-json's schema and posted: 202 exactly when the
+        # schema accepts it (the merge rule of repeated productIds aside, which no sample uses).
+        import jsonschema
+        schema = jsonschema.Draft202012Validator(schema_of("http/post-orders.request.schema.json"))
+
+        def order(user=61, product=1, quantity=1, **extra):
+            return {"userId": user, "items": [{"productId": product, "quantity": quantity}], **extra}
+
+        samples = [order(), order(quantity=1.0), order(user=61.0), order(product=2.0, quantity=10000.0),
+                   order(quantity=1.5), order(quantity=0), order(quantity=10001), order(quantity=1e4 + 1),
+                   order(quantity="1"), order(quantity=True), order(user=0), order(user=2 ** 63),
+                   order(user=2 ** 63 - 1), order(product=-1), order(couponId=None), order(couponId=""),
+                   {"userId": 61}, {"userId": 61, "items": []}, {"userId": 61, "items": [order()["items"][0]] * 51}]
+        for body in samples:
+            with self.subTest(body=json.dumps(body)[:120]):
+                valid = schema.is_valid(body)
+                res = http("POST", ORDER_URL + "/orders", body)
+                self.assertEqual(res.status, 202 if valid else 400, res.body)
+
+    def test_a_repeated_json_key_or_idempotency_key_is_refused_and_changes_nothing(self):
+        import urllib.parse
+        from http.client import HTTPConnection
+        before = order_count()
+        body = '{"userId":61,"userId":62,"items":[{"productId":1,"quantity":1}]}'
+        res = http("POST", ORDER_URL + "/orders", body)
+        self.assertEqual(res.status, 400, res.body)
+        self.assertEqual(res.json()["error"]["code"], "INVALID_JSON")
+        self.assertIn("'userId' appears twice", res.json()["error"]["message"])
+        nested = '{"userId":61,"items":[{"productId":1,"quantity":1,"quantity":9}]}'
+        self.assertEqual(http("POST", ORDER_URL + "/orders", nested).status, 400)
+
+        url = urllib.parse.urlparse(ORDER_URL)
+        conn = HTTPConnection(url.hostname, url.port, timeout=30)
+        conn.putrequest("POST", "/orders")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Idempotency-Key", "first-" + uuid.uuid4().hex)
+        conn.putheader("Idempotency-Key", "second-" + uuid.uuid4().hex)
+        payload = json.dumps(GOOD).encode()
+        conn.putheader("Content-Length", str(len(payload)))
+        conn.endheaders(payload)
+        answer = conn.getresponse()
+        error = json.loads(answer.read())["error"]
+        conn.close()
+        self.assertEqual(answer.status, 400)
+        self.assertEqual((error["code"], error["field"]), ("VALIDATION_FAILED", "Idempotency-Key"))
         self.assertEqual(order_count(), before)
 
     def test_unknown_order_is_404(self):

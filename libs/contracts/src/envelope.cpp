@@ -1,6 +1,7 @@
 #include "saga/contracts/envelope.hpp"
 
 #include "saga/contracts/ids.hpp"
+#include "saga/contracts/json.hpp"
 
 namespace saga::contracts {
 
@@ -32,6 +33,12 @@ void from_json(const nlohmann::json& j, Envelope& e) {
     }
     return it->get<std::string>();
   };
+  for (const auto& [key, _] : j.items()) {
+    if (key != "eventId" && key != "eventType" && key != "schemaVersion" && key != "orderId" &&
+        key != "occurredAt" && key != "causationId" && key != "payload") {
+      throw ContractError("envelope field '" + key + "' is not declared");
+    }
+  }
   e.event_id = str("eventId");
   e.event_type = str("eventType");
   e.order_id = str("orderId");
@@ -43,7 +50,7 @@ void from_json(const nlohmann::json& j, Envelope& e) {
   e.schema_version = sv->get<int>();
   const auto c = j.find("causationId");
   if (c != j.end() && !c->is_null()) {
-    if (!c->is_string()) throw ContractError("envelope field 'causationId' must be a string");
+    if (!c->is_string()) throw ContractError("envelope field 'causationId' must be a lowercase UUID");
     e.causation_id = c->get<std::string>();
   } else {
     e.causation_id.reset();
@@ -53,11 +60,27 @@ void from_json(const nlohmann::json& j, Envelope& e) {
     throw ContractError("envelope field 'payload' must be an object");
   }
   e.payload = *p;
+  e.CheckFields();
+}
+
+void Envelope::CheckFields() const {
+  if (!IsLowercaseUuid(event_id)) throw ContractError("envelope field 'eventId' must be a lowercase UUID");
+  if (order_id.empty() || order_id.size() > kMaxOrderIdLength) {
+    throw ContractError("envelope field 'orderId' must be 1 to " + std::to_string(kMaxOrderIdLength) +
+                        " characters");
+  }
+  if (!IsIso8601Millis(occurred_at)) {
+    throw ContractError("envelope field 'occurredAt' must be a real instant as yyyy-mm-ddThh:mm:ss.mmmZ");
+  }
+  if (causation_id && !IsLowercaseUuid(*causation_id)) {
+    throw ContractError("envelope field 'causationId' must be a lowercase UUID");
+  }
 }
 
 Envelope Envelope::Parse(std::string_view json_text) {
-  const auto j = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw ContractError("envelope is not valid JSON");
+  JsonProblem problem;
+  const auto j = ParseStrict(json_text, problem);
+  if (j.is_null()) throw ContractError("envelope is " + problem.message);
   return j.get<Envelope>();
 }
 

@@ -1,5 +1,6 @@
 #include "saga/contracts/ids.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -58,6 +59,34 @@ std::string NowIso8601() {
                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                 static_cast<int>(ms % 1000));
   return out;
+}
+
+}  // namespace saga::contracts
+
+namespace saga::contracts {
+
+bool IsLowercaseUuid(const std::string& s) {
+  return IsUuid(s) && std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; });
+}
+
+bool IsIso8601Millis(std::string_view s) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (s.size() != kShape.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const bool digit = std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+    if (kShape[i] == 'd' ? !digit : s[i] != kShape[i]) return false;
+  }
+  const auto num = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) v = v * 10 + (s[i] - '0');
+    return v;
+  };
+  const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int days = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+  return year >= 1000 && day <= days && num(11, 2) < 24 && num(14, 2) < 60 && num(17, 2) < 60;
 }
 
 }  // namespace saga::contracts

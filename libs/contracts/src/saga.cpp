@@ -13,34 +13,50 @@ namespace {
 using K = Field::Kind;
 using P = Participant;
 
-constexpr std::string_view kStockReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT"};
+constexpr std::string_view kStockReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT", "AMOUNT_OUT_OF_RANGE"};
 constexpr std::string_view kPaymentReasons[] = {"INSUFFICIENT_BALANCE", "UNKNOWN_USER"};
-constexpr std::string_view kCancelReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT",
+constexpr std::string_view kCancelReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT", "AMOUNT_OUT_OF_RANGE",
                                                "INSUFFICIENT_BALANCE", "UNKNOWN_USER"};
+constexpr std::int64_t kMaxItems = 50;
 
 constexpr Field kOrderItem[] = {
     {.name = "productId", .kind = K::kInteger, .min = 1},
-    {.name = "quantity", .kind = K::kInteger, .min = 1, .max = 10000},
+    {.name = "quantity", .kind = K::kInteger, .min = 1, .max = kMaxQuantity},
 };
 constexpr Field kPricedItem[] = {
     {.name = "productId", .kind = K::kInteger, .min = 1},
-    {.name = "quantity", .kind = K::kInteger, .min = 1},
-    {.name = "unitPrice", .kind = K::kInteger, .min = 0},
+    {.name = "quantity", .kind = K::kInteger, .min = 1, .max = kMaxQuantity},
+    {.name = "unitPrice", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
 };
 constexpr Field kReleasedItem[] = {
     {.name = "productId", .kind = K::kInteger, .min = 1},
-    {.name = "quantity", .kind = K::kInteger, .min = 1},
+    {.name = "quantity", .kind = K::kInteger, .min = 1, .max = kMaxQuantity},
 };
+
+// stock.reserved's total is its items' sum (checked, so a forged or miscomputed total is refused).
+void TotalIsSumOfItems(const nlohmann::json& payload) {
+  std::int64_t sum = 0;
+  for (const auto& item : payload.at("items")) {
+    const auto line = MulAmount(item.at("unitPrice").get<std::int64_t>(), item.at("quantity").get<std::int64_t>());
+    const auto next = line ? AddAmounts(sum, *line) : std::nullopt;
+    if (!next) throw ContractError("stock.reserved payload: field 'items' sums past the money limit");
+    sum = *next;
+  }
+  if (payload.at("totalAmount").get<std::int64_t>() != sum) {
+    throw ContractError("stock.reserved payload: field 'totalAmount' is not the sum of its items (" +
+                        std::to_string(sum) + ")");
+  }
+}
 
 constexpr Field kOrderCreated[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
-    {.name = "items", .kind = K::kObjects, .min = 1, .max = 50, .fields = kOrderItem},
+    {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kOrderItem},
     {.name = "couponId", .kind = K::kString, .required = false, .min = 1, .max = 64},
 };
 constexpr Field kStockReserved[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
-    {.name = "items", .kind = K::kObjects, .min = 1, .fields = kPricedItem},
-    {.name = "totalAmount", .kind = K::kInteger, .min = 0},
+    {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kPricedItem},
+    {.name = "totalAmount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
 };
 constexpr Field kStockRejected[] = {
     {.name = "reason", .kind = K::kEnum, .values = kStockReasons},
@@ -48,16 +64,16 @@ constexpr Field kStockRejected[] = {
 };
 constexpr Field kPaymentCompleted[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
-    {.name = "amount", .kind = K::kInteger, .min = 0},
+    {.name = "amount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
     {.name = "paymentId", .kind = K::kUuid},
 };
 constexpr Field kPaymentFailed[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
-    {.name = "amount", .kind = K::kInteger, .min = 0},
+    {.name = "amount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
     {.name = "reason", .kind = K::kEnum, .values = kPaymentReasons},
 };
 constexpr Field kStockReleased[] = {
-    {.name = "items", .kind = K::kObjects, .min = 1, .fields = kReleasedItem},
+    {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kReleasedItem},
 };
 constexpr Field kOrderCancelled[] = {
     {.name = "reason", .kind = K::kEnum, .values = kCancelReasons},
@@ -72,7 +88,8 @@ constexpr EventType kEvents[] = {
     {"order.created", P::kOrder, kToStockAndCompletion, kOrderCreated,
      "an order was placed (POST /orders)"},
     {"stock.reserved", P::kProductStock, kToPaymentAndCompletion, kStockReserved,
-     "every item is reserved, with its price"},
+     "every item is reserved, with its price", TotalIsSumOfItems,
+     "totalAmount is the sum of quantity x unitPrice over items"},
     {"stock.rejected", P::kProductStock, kToCompletion, kStockRejected,
      "nothing was reserved: a product is unknown or short"},
     {"payment.completed", P::kPayment, kToCompletion, kPaymentCompleted,
@@ -113,10 +130,6 @@ constexpr Declaration kSaga{kEvents, kOutcomes};
 
 std::vector<std::string> Strings(std::span<const std::string_view> values) {
   return {values.begin(), values.end()};
-}
-
-bool IsLowercaseUuid(const std::string& s) {
-  return IsUuid(s) && std::none_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; });
 }
 
 // The saga's timeline for an outcome: its steps, then the event that announces it.
@@ -316,6 +329,30 @@ const Declaration& Saga() { return kSaga; }
 
 void CheckPayload(const EventType& type, const nlohmann::json& payload) {
   CheckObject(type.payload, payload, "", type.name);
+  if (type.rule != nullptr) type.rule(payload);
+}
+
+void CheckOutgoing(const Envelope& event) {
+  try {
+    event.CheckFields();
+    CheckPayload(Saga().Get(event.event_type), event.payload);
+  } catch (const ContractError& e) {
+    throw ContractError("refusing to publish " + event.event_type + " breaking its contract: " + e.what());
+  }
+}
+
+std::optional<std::int64_t> AddAmounts(std::int64_t a, std::int64_t b) {
+  std::int64_t sum = 0;
+  if (a < 0 || b < 0 || __builtin_add_overflow(a, b, &sum) || sum > kMaxAmount) return std::nullopt;
+  return sum;
+}
+
+std::optional<std::int64_t> MulAmount(std::int64_t unit, std::int64_t quantity) {
+  std::int64_t product = 0;
+  if (unit < 0 || quantity < 0 || __builtin_mul_overflow(unit, quantity, &product) || product > kMaxAmount) {
+    return std::nullopt;
+  }
+  return product;
 }
 
 nlohmann::json PayloadSchema(const EventType& type) { return ObjectSchema(type.payload); }
@@ -330,6 +367,7 @@ nlohmann::json ToJson(const Declaration& d) {
                       {"producer", Name(e.producer)},
                       {"consumers", std::move(consumers)},
                       {"schema", PayloadSchema(e)},
+                      {"rule", e.rule_text},
                       {"meaning", e.meaning}});
   }
   auto outcomes = nlohmann::json::array();

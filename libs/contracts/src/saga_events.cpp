@@ -60,7 +60,8 @@ void to_json(nlohmann::json& j, const StockRejected& v) {
 }
 void from_json(const nlohmann::json& j, StockRejected& v) {
   v.reason = Str(j, "reason");
-  if (v.reason != reasons::kOutOfStock && v.reason != reasons::kUnknownProduct) {
+  if (v.reason != reasons::kOutOfStock && v.reason != reasons::kUnknownProduct &&
+      v.reason != reasons::kAmountOutOfRange) {
     throw ContractError("stock.rejected reason '" + v.reason + "' is unknown");
   }
   v.product_id.reset();

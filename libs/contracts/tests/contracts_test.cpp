@@ -1,8 +1,12 @@
 #include <catch2/catch.hpp>
+
+#include <limits>
 #include <set>
 
 #include "saga/contracts/envelope.hpp"
 #include "saga/contracts/ids.hpp"
+#include "saga/contracts/json.hpp"
+#include "saga/contracts/saga.hpp"
 #include "saga/contracts/order_events.hpp"
 #include "saga/contracts/trace.hpp"
 
@@ -27,14 +31,15 @@ TEST_CASE("NewUuid gives unique valid time-ordered version 7 ids", "[contracts]"
 
 TEST_CASE("Envelope round-trips through JSON with every field", "[contracts]") {
   const OrderCreated payload{UserId(7), {{ProductId(1), 2}, {ProductId(3), 4}}, "SPRING"};
-  auto env = Envelope::New(OrderCreated::kType, "order-1", payload, std::string("cause-1"));
+  const auto cause = NewUuid();
+  auto env = Envelope::New(OrderCreated::kType, "order-1", payload, cause);
   const auto text = env.Serialize();
   const auto back = Envelope::Parse(text);
   CHECK(back.event_id == env.event_id);
   CHECK(back.event_type == "order.created");
   CHECK(back.schema_version == 1);
   CHECK(back.order_id == "order-1");
-  CHECK(back.causation_id == std::optional<std::string>("cause-1"));
+  CHECK(back.causation_id == std::optional<std::string>(cause));
   CHECK(back.occurred_at.size() == 24);
   CHECK(back.occurred_at.back() == 'Z');
   CHECK(back.payload.get<OrderCreated>() == payload);
@@ -52,6 +57,65 @@ TEST_CASE("Envelope::Parse names what is wrong", "[contracts]") {
   j["payload"] = nlohmann::json::object();
   j["schemaVersion"] = 0;
   CHECK_THROWS_WITH(Envelope::Parse(j.dump()), Catch::Contains("schemaVersion"));
+}
+
+TEST_CASE("Envelope::Parse refuses what no database column or consumer can take", "[contracts]") {
+  const auto good = nlohmann::json(Envelope::New("stock.rejected", "o-1", {{"reason", "OUT_OF_STOCK"}}, NewUuid()));
+  CHECK_NOTHROW(Envelope::Parse(good.dump()));
+  const auto with = [&](const std::string& key, const nlohmann::json& value) {
+    auto j = good;
+    j[key] = value;
+    return j.dump();
+  };
+  // The two stock.rejected messages that once stalled completion (MariaDB errors 1292 and 1406).
+  CHECK_THROWS_WITH(Envelope::Parse(with("occurredAt", "2024-13-45T25:61:61.000Z")), Catch::Contains("occurredAt"));
+  CHECK_THROWS_WITH(Envelope::Parse(with("orderId", std::string(100, 'a'))), Catch::Contains("orderId"));
+  CHECK_NOTHROW(Envelope::Parse(with("orderId", std::string(64, 'a'))));
+  for (const auto* when : {"2023-02-29T00:00:00.000Z", "2024-04-31T00:00:00.000Z", "2024-01-01T24:00:00.000Z",
+                           "2024-01-01T00:60:00.000Z", "2024-01-01 00:00:00.000Z", "2024-01-01T00:00:00Z"}) {
+    INFO(when);
+    CHECK_THROWS_WITH(Envelope::Parse(with("occurredAt", when)), Catch::Contains("occurredAt"));
+  }
+  CHECK_NOTHROW(Envelope::Parse(with("occurredAt", "2024-02-29T23:59:59.999Z")));
+  CHECK_THROWS_WITH(Envelope::Parse(with("eventId", "not-a-uuid")), Catch::Contains("eventId"));
+  CHECK_THROWS_WITH(Envelope::Parse(with("eventId", "0F0E0D0C-0B0A-4908-8706-050403020100")), Catch::Contains("eventId"));
+  CHECK_THROWS_WITH(Envelope::Parse(with("causationId", "c-1")), Catch::Contains("causationId"));
+  CHECK_THROWS_WITH(Envelope::Parse(with("extra", 1)), Catch::Contains("'extra' is not declared"));
+  auto text = good.dump();
+  text.insert(1, R"("orderId":"o-2",)");
+  CHECK_THROWS_WITH(Envelope::Parse(text), Catch::Contains("'orderId' appears twice"));
+}
+
+TEST_CASE("ParseStrict refuses repeated keys and reads whole numbers as integers", "[contracts]") {
+  JsonProblem problem;
+  auto j = ParseStrict(R"({"a":1.0,"b":[2.0,2.5,-3e2],"c":{"d":1e300}})", problem);
+  REQUIRE(j.is_object());
+  CHECK(j["a"].is_number_integer());
+  CHECK(j["a"] == 1);
+  CHECK(j["b"][0].is_number_integer());
+  CHECK(j["b"][1].is_number_float());
+  CHECK(j["b"][2] == -300);
+  CHECK(j["b"][2].is_number_integer());
+  CHECK(j["c"]["d"].is_number_float());  // beyond 2^53: not made an integer
+  CHECK(ParseStrict(R"({"a":1,"a":2})", problem).is_null());
+  CHECK(problem.kind == JsonProblem::Kind::kDuplicateKey);
+  CHECK(problem.message == "key 'a' appears twice in one object");
+  CHECK(ParseStrict(R"({"a":{"b":1,"b":1}})", problem).is_null());
+  CHECK_FALSE(ParseStrict(R"({"a":{"b":1},"b":{"b":1}})", problem).is_null());  // one per object
+  CHECK(ParseStrict("{", problem).is_null());
+  CHECK(problem.kind == JsonProblem::Kind::kInvalid);
+}
+
+TEST_CASE("Money sums and products stop at the money limit instead of wrapping", "[contracts]") {
+  CHECK(AddAmounts(1, 2) == std::optional<std::int64_t>(3));
+  CHECK(AddAmounts(kMaxAmount, 0) == std::optional<std::int64_t>(kMaxAmount));
+  CHECK_FALSE(AddAmounts(kMaxAmount, 1));
+  CHECK_FALSE(AddAmounts(std::numeric_limits<std::int64_t>::max(), 1));
+  CHECK(MulAmount(500'000'000'000'000, 2) == std::optional<std::int64_t>(kMaxAmount));
+  // The issue's order: two prices of 5*10^14 and 10000 units each once summed to a negative total.
+  CHECK_FALSE(MulAmount(500'000'000'000'000, 10000));
+  CHECK_FALSE(MulAmount(std::numeric_limits<std::int64_t>::max(), 2));
+  CHECK_FALSE(MulAmount(-1, 1));
 }
 
 TEST_CASE("OrderCreated omits an absent couponId and rejects bad items", "[contracts]") {

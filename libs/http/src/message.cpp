@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "saga/contracts/json.hpp"
+
 namespace saga::http {
 
 HttpError::HttpError(int status, std::string code, std::string message, std::string field)
@@ -26,6 +28,9 @@ void CheckIdempotencyKey(std::string_view key) {
 }
 
 std::optional<std::string> Request::IdempotencyKey() const {
+  if (raw_.count("Idempotency-Key") > 1) {
+    throw ValidationFailed("Idempotency-Key", "Idempotency-Key must be sent at most once");
+  }
   auto key = Header("Idempotency-Key");
   if (key) CheckIdempotencyKey(*key);
   return key;
@@ -75,8 +80,9 @@ nlohmann::json Request::Json() const {
     throw HttpError(415, "UNSUPPORTED_MEDIA_TYPE",
                     "Content-Type must be application/json, got '" + ct + "'");
   }
-  auto j = nlohmann::json::parse(raw_.body(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw HttpError(400, "INVALID_JSON", "request body is not valid JSON");
+  contracts::JsonProblem problem;
+  auto j = contracts::ParseStrict(raw_.body(), problem);
+  if (j.is_null()) throw HttpError(400, "INVALID_JSON", "request body: " + problem.message);
   return j;
 }
 

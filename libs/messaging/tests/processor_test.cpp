@@ -184,3 +184,43 @@ TEST_CASE("A transient database error is not dead-lettered: the batch fails whol
   CHECK(h.schema.Count("inbox") == 2);
   CHECK(h.schema.Scalar("SELECT duration_ms FROM sagas WHERE order_id = '" + id + "'") == 2);
 }
+
+namespace {
+
+// Answers each order.created with a stock.reserved whose total is not its items' sum when the
+// order id says so: a producer bug the outbox must not publish.
+class Miscounting : public saga::messaging::Handles<OrderCreated> {
+ protected:
+  saga::messaging::Output Handle(const std::vector<Typed>& events, saga::db::Transaction&) override {
+    saga::messaging::Output out;
+    for (const auto& e : events) {
+      const auto& in = std::get<Incoming<OrderCreated>>(e);
+      const bool wrong = in.OrderId().starts_with("wrong");
+      out.events.push_back(saga::messaging::EmitOf(
+          *in.event, StockReserved{UserId(1), {{ProductId(1), 2, 1000}}, wrong ? -8446744073709551616LL : 2000}));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("An event that breaks its contract is never published: its cause is dead-lettered",
+          "[messaging][dlq]") {
+  saga::test::Harness<Miscounting> h("stock_db");
+  const auto tag = saga::test::UniqueName("");
+  h.processor.ProcessBatch({Created("right:" + tag, 0), Created("wrong:" + tag, 1)});
+  const auto outbox = h.schema.Outbox();
+  REQUIRE(outbox.size() == 1);
+  CHECK(outbox[0].order_id == "right:" + tag);
+  const auto dlq = saga::test::ReadTopicUntil(
+      "order.created.dlq",
+      [&](const auto& got) {
+        return std::any_of(got.begin(), got.end(), [&](const auto& m) { return m.key == "wrong:" + tag; });
+      },
+      std::chrono::seconds(30));
+  const auto it = std::find_if(dlq.begin(), dlq.end(), [&](const auto& m) { return m.key == "wrong:" + tag; });
+  REQUIRE(it != dlq.end());
+  CHECK_THAT(it->HeaderValue("error").value_or(""),
+             Catch::Contains("refusing to publish stock.reserved") && Catch::Contains("totalAmount"));
+}

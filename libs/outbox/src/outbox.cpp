@@ -7,6 +7,7 @@
 #include <memory>
 #include <unordered_set>
 
+#include "saga/contracts/saga.hpp"
 #include "saga/db/rows.hpp"
 
 namespace saga::outbox {
@@ -24,6 +25,7 @@ void Append(db::Transaction& tx, const contracts::Envelope& event, const std::st
 }
 
 void AppendMany(db::Transaction& tx, const std::vector<Pending>& events) {
+  for (const auto& e : events) contracts::CheckOutgoing(e.event);
   auto& conn = tx.Conn();
   db::detail::Translate(&conn, [&] {
     db::ExecuteRows(conn, sql::kAppendHead, sql::kAppendRow, events.size(),

@@ -1,5 +1,6 @@
 #include "saga/payment/balance.hpp"
 
+#include "saga/contracts/saga.hpp"
 #include "sql.hpp"
 
 namespace saga::payment {
@@ -30,11 +31,16 @@ ChargeResult Charge(db::Transaction& tx, std::int64_t user_id, std::int64_t amou
       rs->next();
       previous = rs->getInt64(1);
     }
+    const auto current = contracts::AddAmounts(previous, amount);
+    if (!current) {
+      throw BalanceOutOfRange("the balance " + std::to_string(previous) + " plus " + std::to_string(amount) +
+                              " would be past the limit of " + std::to_string(contracts::kMaxAmount));
+    }
     auto& credit = conn.Prepare(sql::kCredit);
     credit.setInt64(1, amount);
     credit.setInt64(2, user_id);
     credit.executeUpdate();
-    ChargeResult result{user_id, previous, amount, previous + amount, false};
+    ChargeResult result{user_id, previous, amount, *current, false};
     if (idempotency_key) {
       // A concurrent request with the same key blocks here until this one commits, then fails
       // with a duplicate key: InTransaction does not retry that, the caller replays instead.

@@ -44,6 +44,8 @@ http::Response PostCharge(db::Pool& pool, const http::Request& req) {
       return res;
     } catch (const ChargeKeyConflict& e) {
       throw http::HttpError(422, "IDEMPOTENCY_KEY_REUSED", e.what(), "Idempotency-Key");
+    } catch (const BalanceOutOfRange& e) {
+      throw http::HttpError(422, "BALANCE_OUT_OF_RANGE", e.what(), "amount");
     } catch (const db::Error& e) {
       // Lost the race for this key to a concurrent request: our credit was rolled back; the
       // next attempt finds the winner's answer and replays it.

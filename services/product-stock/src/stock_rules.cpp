@@ -1,6 +1,7 @@
 #include "saga/stock/stock_rules.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace saga::stock {
 
@@ -49,8 +50,15 @@ void Reserve(StockState& s, StockDecision& d, const Incoming<contracts::OrderCre
   contracts::StockReserved reserved{c.payload.user_id, {}, 0};
   for (const auto& item : items) {
     const auto it = s.products.find(item.product_id.value);
+    // The total is checked as it is summed: one that cannot be represented cancels the order.
+    std::optional<std::int64_t> total;
+    if (it != s.products.end()) {
+      const auto line = contracts::MulAmount(it->second.price, item.quantity);
+      if (line) total = contracts::AddAmounts(reserved.total_amount, *line);
+    }
     const char* reason = it == s.products.end()             ? contracts::reasons::kUnknownProduct
                          : it->second.stock < item.quantity ? contracts::reasons::kOutOfStock
+                         : !total                           ? contracts::reasons::kAmountOutOfRange
                                                             : nullptr;
     if (reason != nullptr) {
       s.reserved.erase(c.OrderId());  // nothing was reserved
@@ -59,7 +67,7 @@ void Reserve(StockState& s, StockDecision& d, const Incoming<contracts::OrderCre
       return;
     }
     reserved.items.push_back({item.product_id, item.quantity, it->second.price});
-    reserved.total_amount += it->second.price * item.quantity;
+    reserved.total_amount = *total;
   }
   for (const auto& item : reserved.items) {
     auto& p = s.products.at(item.product_id.value);

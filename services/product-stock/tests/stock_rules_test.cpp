@@ -107,3 +107,21 @@ TEST_CASE("The lock set is every ordered and held product, ascending", "[stock][
   CHECK(keys.ordered == std::vector<std::string>{"a"});
   CHECK(keys.failed == std::vector<std::string>{"f"});
 }
+
+TEST_CASE("An order whose total is past the money limit reserves nothing and is rejected for it",
+          "[stock][decide]") {
+  // Two prices of 5*10^14 and 10000 units of each: once a negative total that payment refused.
+  const auto big = Ev(OrderCreated::kType, "big");
+  const auto limit = Ev(OrderCreated::kType, "at-limit");
+  const std::vector<StockEvent> batch{
+      Incoming<OrderCreated>{&big, {UserId(1), {{ProductId(1), 10000}, {ProductId(2), 10000}}, {}}},
+      Incoming<OrderCreated>{&limit, {UserId(1), {{ProductId(1), 1}, {ProductId(2), 1}}, {}}}};
+  const auto d = Decide(Products({{1, {500'000'000'000'000, 20000}}, {2, {500'000'000'000'000, 20000}}}), batch);
+  REQUIRE(d.events.size() == 2);
+  CHECK(d.events[0].type == "stock.rejected");
+  CHECK(d.events[0].payload == nlohmann::json{{"reason", "AMOUNT_OUT_OF_RANGE"}, {"productId", 1}});
+  CHECK(d.events[1].type == "stock.reserved");  // exactly the limit is still an amount
+  CHECK(d.events[1].payload["totalAmount"] == kMaxAmount);
+  CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 19999}, {2, 19999}});
+  for (const auto& e : d.events) CHECK_NOTHROW(CheckPayload(Saga().Get(e.type), e.payload));
+}

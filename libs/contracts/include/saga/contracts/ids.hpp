@@ -3,6 +3,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace saga::contracts {
 
@@ -24,6 +25,11 @@ std::string NewUuid();
 
 /// True for the canonical 8-4-4-4-12 lowercase-or-uppercase hex form.
 bool IsUuid(const std::string& s);
+/// A canonical UUID in lowercase, as every event id is.
+bool IsLowercaseUuid(const std::string& s);
+/// yyyy-mm-ddThh:mm:ss.mmmZ naming a real instant (month 1-12, a day its month has, hour < 24,
+/// minute and second < 60), as every occurredAt is.
+bool IsIso8601Millis(std::string_view s);
 
 /// Current UTC time as ISO-8601 with milliseconds, e.g. 2026-11-21T12:00:00.123Z.
 std::string NowIso8601();

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <string>
@@ -15,6 +16,21 @@
 #include <vector>
 
 namespace saga::contracts {
+
+struct Envelope;
+
+/// The most money (in won) any price, total, debit or balance may be: 10^15. Every sum and
+/// product of money is checked against it (AddAmounts, MulAmount), so nothing wraps; an order
+/// whose total is larger is cancelled with AMOUNT_OUT_OF_RANGE, and a charge that would take a
+/// balance past it is refused.
+inline constexpr std::int64_t kMaxAmount = 1'000'000'000'000'000;
+/// The most units of one product in one order.
+inline constexpr std::int64_t kMaxQuantity = 10000;
+
+/// a + b, or nothing if the sum is past kMaxAmount (a and b in 0..kMaxAmount).
+std::optional<std::int64_t> AddAmounts(std::int64_t a, std::int64_t b);
+/// unit * quantity, or nothing if the product is past kMaxAmount (both non-negative).
+std::optional<std::int64_t> MulAmount(std::int64_t unit, std::int64_t quantity);
 
 /// The services that take part in the saga.
 enum class Participant { kOrder, kProductStock, kPayment, kCompletion };
@@ -49,6 +65,10 @@ struct EventType {
   std::span<const Participant> consumers;
   std::span<const Field> payload;
   std::string_view meaning;  ///< one line: what has happened
+  /// A rule between fields that the field contracts cannot say, checked after them (or none),
+  /// and what it says, for people and the schema's description.
+  void (*rule)(const nlohmann::json& payload) = nullptr;
+  std::string_view rule_text = {};
 };
 
 /// A final status of the saga. It is reached once every step in `needs` (its path, in causal
@@ -85,9 +105,14 @@ struct Declaration {
 const Declaration& Saga();
 
 /// Checks `payload` against the event type's contract: an object with every required field, no
-/// undeclared field, each of its kind and range. Throws ContractError naming the event type and
-/// the field.
+/// undeclared field, each of its kind and range, and the type's rule. Throws ContractError
+/// naming the event type and the field.
 void CheckPayload(const EventType& type, const nlohmann::json& payload);
+
+/// What a producer checks before an event enters its outbox (outbox::AppendMany): the envelope's
+/// fields and the payload against the saga's declaration, so that no service publishes an event
+/// that breaks the contract. Throws ContractError("refusing to publish ...").
+void CheckOutgoing(const Envelope& event);
 
 /// The payload contract as a JSON Schema object (what proto-json/events/<name>.schema.json holds,
 /// without its $schema, $id and title).

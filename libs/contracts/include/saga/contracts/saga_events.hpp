@@ -17,6 +17,7 @@ namespace saga::contracts {
 namespace reasons {
 inline constexpr const char* kOutOfStock = "OUT_OF_STOCK";
 inline constexpr const char* kUnknownProduct = "UNKNOWN_PRODUCT";
+inline constexpr const char* kAmountOutOfRange = "AMOUNT_OUT_OF_RANGE";
 inline constexpr const char* kInsufficientBalance = "INSUFFICIENT_BALANCE";
 inline constexpr const char* kUnknownUser = "UNKNOWN_USER";
 }  // namespace reasons

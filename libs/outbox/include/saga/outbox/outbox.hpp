@@ -18,7 +18,9 @@ struct Pending {
   contracts::Envelope event;
   std::string traceparent;
 };
-/// Append for many events, in a few multi-row statements (in order).
+/// Append for many events, in a few multi-row statements (in order). Every service writes its
+/// events with it, and each is first checked against the saga's declaration
+/// (contracts::CheckOutgoing): an event that breaks its contract is never published.
 void AppendMany(db::Transaction& tx, const std::vector<Pending>& events);
 
 /// Records `event_id` in this schema's inbox inside `tx`. Returns false if it was already there

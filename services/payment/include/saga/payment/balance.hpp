@@ -23,9 +23,16 @@ class ChargeKeyConflict : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The charge would take the balance past the money limit (contracts::kMaxAmount); nothing changed.
+class BalanceOutOfRange : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Adds `amount` to the user's balance (creating the account at 0 if new). Concurrent charges of
 /// one user serialise on the account row, so none is lost. With a key, a repeat returns the
-/// first answer and changes nothing.
+/// first answer and changes nothing. Throws BalanceOutOfRange (before any change) if the new
+/// balance would be past the money limit.
 ChargeResult Charge(db::Transaction& tx, std::int64_t user_id, std::int64_t amount,
                     const std::optional<std::string>& idempotency_key);
 
