@@ -2,7 +2,10 @@
 import concurrent.futures
 import json
 import os
+import pathlib
+import resource
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -10,6 +13,16 @@ import uuid
 
 from stack import (ADMIN_TOKEN, BINARY_DIR, BOOTSTRAP, COMPLETION_URL, DECLARATION, PAYMENT_URL, PRODUCT_URL, RUN_DIR,
                    SOURCE_DIR, http, kafka_messages, post_order, sql, wait_final, wait_for)
+
+
+def setUpModule():
+    # The stack's data outlives a run: give the products and users these tests use room again.
+    for product in range(1, 8):
+        res = http("PUT", f"{PRODUCT_URL}/products/{product}/stock", {"stock": 20000}, {"X-Admin-Token": ADMIN_TOKEN})
+        assert res.status == 200, res.body
+    for user in range(61, 101):
+        if http("GET", f"{PAYMENT_URL}/users/{user}/balance").json()["balance"] < 5_000_000:
+            assert http("POST", f"{PAYMENT_URL}/users/{user}/balance/charge", {"amount": 5_000_000}).status == 200
 
 
 def pid_of(service):
@@ -131,6 +144,106 @@ class MoneyTest(unittest.TestCase):
             self.assertEqual(http("GET", f"{PAYMENT_URL}/users/{user}/balance").json()["balance"], start)
         ok = http("POST", f"{PAYMENT_URL}/users/{880000 + (10 ** 15 - 5) % 1000}/balance/charge", {"amount": 5})
         self.assertEqual((ok.status, ok.json().get("currentBalance")), (200, 10 ** 15))
+
+
+def cpu_seconds(pid):
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class HostLimitsTest(unittest.TestCase):
+    """The stack's order service, restarted with `ulimit -n 256` and flooded with idle connections."""
+
+    @classmethod
+    def setUpClass(cls):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+        pid = pid_of("order")
+        cls.env = dict(kv.split("=", 1) for kv in
+                       pathlib.Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0") if "=" in kv)
+        cls.port = int(cls.env["HTTP_PORT"])
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not pathlib.Path(f"/proc/{pid}").exists() or
+                 pathlib.Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"), 15)
+
+    @classmethod
+    def tearDownClass(cls):
+        restart_stack_services()  # the stack's own order service again
+
+    def start_limited(self, **extra):
+        log = RUN_DIR / "logs" / "order-limited.log"
+        env = {**self.env, **extra}
+        proc = subprocess.Popen(["bash", "-c", 'ulimit -n 256 && exec "$0"', str(BINARY_DIR / "services" / "order" /
+                                                                             "order-service")],
+                                env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: (proc.terminate(), proc.wait(15)))
+        self.assertTrue(wait_for(lambda: self.get("/health/live")[0] == 200, 30), log.read_text()[-2000:])
+        return proc, log
+
+    def get(self, path, body=None):
+        """(status, body) of one request sent in one write on a new connection; (0, error) if none."""
+        data = json.dumps(body) if body is not None else ""
+        request = (f"{'POST' if body is not None else 'GET'} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n{data}").encode()
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                s.sendall(request)
+                answer = b""
+                while chunk := s.recv(65536):
+                    answer += chunk
+            head, _, text = answer.decode().partition("\r\n\r\n")
+            return (int(head.split(" ", 2)[1]), text)
+        except (OSError, IndexError, ValueError) as e:
+            return (0, str(e))
+
+    def flood(self, count):
+        idle = []
+        for _ in range(count):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", self.port))
+            idle.append(s)
+        self.addCleanup(lambda: [s.close() for s in idle])
+        time.sleep(2)  # the server has met them all
+        return idle
+
+    def assert_holds_under_flood(self, proc, log):
+        lines_before = log.read_text().count("accept failed")
+        cpu_before = cpu_seconds(proc.pid)
+        time.sleep(3)
+        used = cpu_seconds(proc.pid) - cpu_before
+        self.assertLess(used, 0.5, "the accept loop spins")  # once 101% of a core
+        self.assertLessEqual(log.read_text().count("accept failed") - lines_before, 4)  # at most one a second
+        status, body = self.get("/health/live")
+        self.assertEqual(status, 200, body)
+        status, body = self.get("/orders", {"userId": 61, "items": [{"productId": 1, "quantity": 1}]})
+        self.assertEqual(status, 503, body)
+        self.assertEqual(json.loads(body)["error"]["code"], "TOO_MANY_CONNECTIONS")
+
+    def test_past_the_connection_cap_new_connections_are_refused_cheaply_and_live_answers(self):
+        proc, log = self.start_limited()  # the cap: 3/4 of 256 descriptors
+        idle = self.flood(1000)
+        self.assert_holds_under_flood(proc, log)
+        for s in idle:
+            s.close()
+        self.assertTrue(wait_for(lambda: self.get("/health/live")[0] == 200, 10))
+        res = post_order({"userId": 61, "items": [{"productId": 1, "quantity": 1}]})
+        self.assertEqual(res.status, 202, res.body)
+        self.assertEqual(wait_final(res.json()["orderId"])["status"], "COMPLETED")
+        refused = [line for line in self.get("/metrics")[1].splitlines()
+                   if line.startswith('http_connections_refused_total{reason="cap"}')]
+        self.assertTrue(refused and float(refused[0].split()[-1]) > 0, refused)
+
+    def test_out_of_file_descriptors_the_accept_loop_backs_off_and_live_answers(self):
+        proc, log = self.start_limited(HTTP_MAX_CONNECTIONS="100000")  # no cap before the limit
+        idle = self.flood(1000)
+        self.assert_holds_under_flood(proc, log)
+        self.assertIn("accept failed", log.read_text())
+        for s in idle:
+            s.close()
+        self.assertTrue(wait_for(lambda: self.get("/health/live")[0] == 200, 10))
+        res = post_order({"userId": 61, "items": [{"productId": 1, "quantity": 1}]})
+        self.assertEqual(res.status, 202, res.body)
+        self.assertEqual(wait_final(res.json()["orderId"])["status"], "COMPLETED")
 
 
 class TimelineTest(unittest.TestCase):

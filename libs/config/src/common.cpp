@@ -17,6 +17,12 @@ CommonConfig CommonConfig::Load(const Env& env, const ServiceDefaults& d) {
               "threads running HTTP handlers (blocking database calls happen here); POST /orders "
               "queues for the order writer threads instead"));
 
+  c.http.max_connections = static_cast<int>(
+      env.Int("HTTP_MAX_CONNECTIONS", 0, 0, 1000000,
+              "open HTTP connections at most; past it a connection is answered 503 "
+              "TOO_MANY_CONNECTIONS (GET /health/live still 200) and closed. 0: three quarters of "
+              "the file descriptor limit, at most 4096"));
+
   c.db.host = env.String("DB_HOST", "127.0.0.1", "MySQL/MariaDB server host");
   c.db.port = static_cast<int>(env.Int("DB_PORT", 3307, 1, 65535, "MySQL/MariaDB server port"));
   c.db.user =

@@ -17,6 +17,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -176,13 +182,31 @@ struct Server::Impl {
   int bound_port = 0;
   bool running = false;
 
+  // Host limits: open connections, a descriptor held in reserve for answering while the
+  // process has none left, and the rate-limited log of accept failures.
+  std::atomic<int> open_connections{0};
+  int spare_fd = -1;
+  prometheus::Gauge& open_gauge;
+  prometheus::Family<prometheus::Counter>& refused;
+  std::chrono::steady_clock::time_point last_accept_log{};
+  std::uint64_t unlogged_accept_failures = 0;
+
   Impl(ServerOptions o, Router r, metrics::Registry& reg, ReadinessCheck rd)
       : options(std::move(o)),
         registry(reg),
         http_metrics(reg),
         ready(std::move(rd)),
         io(std::max(1, options.io_threads)),
-        router(std::move(r)) {
+        router(std::move(r)),
+        open_gauge(prometheus::BuildGauge()
+                       .Name("http_connections_open")
+                       .Help("Open HTTP connections (at most the connection cap)")
+                       .Register(reg.Raw())
+                       .Add({})),
+        refused(prometheus::BuildCounter()
+                    .Name("http_connections_refused_total")
+                    .Help("Connections answered at once and closed: over the cap, or while out of file descriptors")
+                    .Register(reg.Raw())) {
     MountBuiltins();
   }
 
@@ -286,7 +310,7 @@ struct Server::Impl {
     return out;
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
+  asio::awaitable<void> Serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     stream.socket().set_option(tcp::no_delay(true));
     beast::flat_buffer buffer;
@@ -386,13 +410,86 @@ struct Server::Impl {
     events.Close();  // a writer learns the client is gone
   }
 
+  // A connection that is not served: what its client has already sent is read without waiting;
+  // GET /health/live is answered (so liveness stays visible), anything else gets 503
+  // TOO_MANY_CONNECTIONS; then it is closed. Nothing here blocks or allocates per connection.
+  void Refuse(tcp::socket& socket, const char* reason) {
+    refused.Add({{"reason", reason}}).Increment();
+    static constexpr std::string_view kLive =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n"
+        "Connection: close\r\n\r\n{\"status\":\"UP\"}";
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+        "Content-Length: 99\r\nConnection: close\r\n\r\n"
+        "{\"error\":{\"code\":\"TOO_MANY_CONNECTIONS\",\"message\":\"the server has no room for another connection\"}}";
+    static_assert(kBusy.size() - kBusy.find("\r\n\r\n") - 4 == 99);
+    char head[4096];
+    const auto n = ::recv(socket.native_handle(), head, sizeof head, MSG_DONTWAIT);
+    const std::string_view got(head, n > 0 ? static_cast<std::size_t>(n) : 0);
+    const auto answer = got.starts_with("GET /health/live ") ? kLive : kBusy;
+    // Read the rest that has arrived, so that closing sends FIN, not a reset that could destroy
+    // the answer before the client reads it.
+    for (int i = 0; i < 16 && ::recv(socket.native_handle(), head, sizeof head, MSG_DONTWAIT) > 0; ++i) {
+    }
+    [[maybe_unused]] const auto sent = ::send(socket.native_handle(), answer.data(), answer.size(),
+                                              MSG_DONTWAIT | MSG_NOSIGNAL);
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+
+  // At most one line per second about failing accepts, with how many were not logged.
+  void LogAcceptFailure(const beast::error_code& ec) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_accept_log < std::chrono::seconds(1)) {
+      ++unlogged_accept_failures;
+      return;
+    }
+    log::Warn("accept failed", {{"error", ec.message()},
+                                {"openConnections", open_connections.load()},
+                                {"failuresNotLogged", unlogged_accept_failures}});
+    last_accept_log = now;
+    unlogged_accept_failures = 0;
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    struct Count {
+      Impl& i;
+      explicit Count(Impl& impl) : i(impl) { i.open_gauge.Set(++i.open_connections); }
+      ~Count() { i.open_gauge.Set(--i.open_connections); }
+    } count(*this);
+    co_await Serve(std::move(socket));
+  }
+
   asio::awaitable<void> Listen() {
+    spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    auto backoff = std::chrono::milliseconds(10);
     for (;;) {
       beast::error_code ec;
       tcp::socket socket = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {
-        log::Warn("accept failed", {{"error", ec.message()}});
+        LogAcceptFailure(ec);
+        const bool out_of_fds = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                                ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+        if (out_of_fds && spare_fd >= 0) {
+          // Give the reserve descriptor to the waiting connection, answer it, take it back.
+          ::close(spare_fd);
+          tcp::socket waiting = co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+          if (!ec) Refuse(waiting, "fd_limit");
+          spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          if (!ec && spare_fd >= 0) continue;
+        }
+        // No descriptor to spare (or another failure): wait instead of spinning on the backlog.
+        pause.expires_after(backoff);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+        continue;
+      }
+      backoff = std::chrono::milliseconds(10);
+      if (open_connections.load() >= options.max_connections) {
+        Refuse(socket, "cap");
         continue;
       }
       // One strand per connection: stream wake-ups posted from other threads are serialised
@@ -437,6 +534,8 @@ void Server::Stop() {
   i.workers->join();  // running handlers finish; their results are dropped with the sessions
   beast::error_code ec;
   i.acceptor->close(ec);
+  if (i.spare_fd >= 0) ::close(i.spare_fd);
+  i.spare_fd = -1;
 }
 
 int Server::Port() const { return impl_->bound_port; }

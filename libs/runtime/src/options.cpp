@@ -1,5 +1,9 @@
 #include "saga/runtime/options.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+
 namespace saga::runtime {
 
 db::Options DbOptions(const config::CommonConfig& cfg) {
@@ -20,6 +24,15 @@ http::ServerOptions HttpOptions(const config::CommonConfig& cfg) {
   o.port = cfg.http.port;
   o.io_threads = cfg.http.io_threads;
   o.worker_threads = cfg.http.worker_threads;
+  o.max_connections = cfg.http.max_connections;
+  if (o.max_connections == 0) {
+    // Room for the connections and for everything else a process holds (database, broker, logs).
+    rlimit fds{};
+    const auto limit = getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY
+                           ? static_cast<long long>(fds.rlim_cur)
+                           : 1LL << 20;
+    o.max_connections = static_cast<int>(std::clamp(limit * 3 / 4, 16LL, 4096LL));
+  }
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "saga/runtime/runtime.hpp"
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <iostream>
 #include <memory>
@@ -74,6 +76,12 @@ int Main(int argc, char** argv, const Program& program,
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // The soft file descriptor limit up to the hard one (as Go and the JVM do): the HTTP connection
+  // cap is derived from it (HTTP_MAX_CONNECTIONS=0). `ulimit -n N` sets both, and is kept.
+  if (rlimit fds{}; getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+    fds.rlim_cur = fds.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &fds);
+  }
 
   const auto env = config::Env::FromProcess();
   const std::string service(program.service);

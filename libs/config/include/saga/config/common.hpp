@@ -29,6 +29,7 @@ struct HttpConfig {
   int port = 8080;
   int io_threads = 1;
   int worker_threads = 8;
+  int max_connections = 0;  // 0: three quarters of the file descriptor limit, at most 4096
 };
 
 /// Defaults that differ between services (port, database account).

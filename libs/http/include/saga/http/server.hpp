@@ -20,6 +20,10 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};  // for a whole request, and idle keep-alive
   std::size_t body_limit = 64 * 1024;
   std::size_t header_limit = 8 * 1024;
+  /// Open connections at most (runtime::HttpOptions derives it from HTTP_MAX_CONNECTIONS and the
+  /// descriptor limit). A connection past it, or one taken while the process is out of file
+  /// descriptors, is answered at once and closed (docs/architecture.md, "Host limits").
+  int max_connections = 4096;
 };
 
 /// One named readiness check: up, or down with what is wrong (shown in /health/ready).
