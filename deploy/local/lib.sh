@@ -127,22 +127,48 @@ saga_mysql_admin() {
   mariadb --no-defaults --socket="$SAGA_RUN_DIR/mysql/mysqld.sock" -uroot "$@"
 }
 
-saga_admin_password() {
-  local f=$SAGA_RUN_DIR/secrets/db_admin_password
+# saga_secret NAME: the stack's random secret NAME, made once (mode 0600 in a 0700 directory) and
+# kept across up runs of the same run dir.
+saga_secret() {
+  local d=$SAGA_RUN_DIR/secrets f=$SAGA_RUN_DIR/secrets/$1
   if [ ! -s "$f" ]; then
-    mkdir -p "$(dirname "$f")"
-    (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$f")
+    (umask 077; mkdir -p "$d"; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$f")
   fi
+  chmod 700 "$d"
+  chmod 600 "$f"
   cat "$f"
 }
 
-saga_admin_token() {
-  local f=$SAGA_RUN_DIR/secrets/admin_token
-  if [ ! -s "$f" ]; then
-    mkdir -p "$(dirname "$f")"
-    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$f")
-  fi
-  cat "$f"
+saga_admin_password() { saga_secret db_admin_password; }
+saga_admin_token() { saga_secret admin_token; }
+
+# The database account of each service (deploy/mysql) and its password on this stack.
+saga_service_account() {
+  case $1 in
+    order) echo order_svc ;; product-stock) echo stock_svc ;; payment) echo payment_svc ;;
+    completion) echo completion_svc ;; relay) echo relay ;;
+  esac
+}
+saga_service_password() { saga_secret "db_$(saga_service_account "$1")_password"; }
+
+# The service accounts that deploy/mysql creates for any host ('%', as compose needs) are moved to
+# 127.0.0.1 with their grants, and given this stack's random passwords. Re-applying the SQL files
+# re-creates a '%' account; its grants are carried over again and it is dropped.
+saga_lock_accounts() {
+  local name account pw grant
+  for name in "${SAGA_SERVICES[@]}"; do
+    account=$(saga_service_account "$name")
+    pw=$(saga_service_password "$name")
+    saga_mysql_admin -e "CREATE USER IF NOT EXISTS '$account'@'127.0.0.1' IDENTIFIED BY '$pw';
+      ALTER USER '$account'@'127.0.0.1' IDENTIFIED BY '$pw';" || saga_die "account $account"
+    if [ "$(saga_mysql_admin -N -e "SELECT COUNT(*) FROM mysql.user WHERE user = '$account' AND host = '%'")" != 0 ]; then
+      while IFS= read -r grant; do
+        case $grant in "GRANT USAGE ON "*) continue ;; esac
+        saga_mysql_admin -e "${grant//@\`%\`/@\`127.0.0.1\`}" || saga_die "carrying over: $grant"
+      done < <(saga_mysql_admin -N -e "SHOW GRANTS FOR '$account'@'%'")
+      saga_mysql_admin -e "DROP USER '$account'@'%'" || saga_die "dropping $account@%"
+    fi
+  done
 }
 
 # Fails with a clear message if something already listens on 127.0.0.1:PORT.
@@ -237,9 +263,11 @@ saga_service_port() {
     relay) echo "$SAGA_RELAY_PORT" ;;
   esac
 }
-# The settings a service gets on this stack beyond the common ones of saga_start_service: only
-# what differs from its defaults (each program's --help lists them).
+# The settings a service gets on this stack beyond the common ones of saga_start_service: its
+# database password (random per stack) and what else differs from its defaults (each program's
+# --help lists them).
 saga_service_env() {
+  echo "DB_PASSWORD=$(saga_service_password "$1")"
   case $1 in
     product-stock) echo "ADMIN_TOKEN=$(saga_admin_token)" ;;
     relay) echo "RELAY_WAKE_BIND=${RELAY_WAKE_BIND-127.0.0.1:$SAGA_RELAY_PORT}" ;;
@@ -262,7 +290,10 @@ saga_start_service() {
     || saga_die "$name is not ready after 30 s, see $SAGA_RUN_DIR/logs/$name.log"
 }
 
+# stack.env holds the admin password and token: mode 0600.
 saga_write_stack_env() {
+  (umask 077; : >"$SAGA_RUN_DIR/stack.env")
+  chmod 600 "$SAGA_RUN_DIR/stack.env"
   cat >"$SAGA_RUN_DIR/stack.env" <<ENV
 # Written by deploy/local/up. Use: source $SAGA_RUN_DIR/stack.env
 KAFKA_BOOTSTRAP=$(cat "$SAGA_RUN_DIR/devbroker.bootstrap")

@@ -109,6 +109,15 @@ def events_for(topic, order_id, at_least=1, timeout=20.0):
     return found
 
 
+DB_ACCOUNTS = {"order": "order_svc", "product-stock": "stock_svc", "payment": "payment_svc",
+               "completion": "completion_svc", "relay": "relay"}
+
+
+def db_password(service):
+    """The service account's password on this stack (random, made by deploy/local/up)."""
+    return (RUN_DIR / "secrets" / f"db_{DB_ACCOUNTS[service]}_password").read_text().strip()
+
+
 def sql(statement):
     out = subprocess.run(
         ["mariadb", "--no-defaults", "-h", ENV["DB_HOST"], "-P", ENV["DB_PORT"], "-u", ENV["DB_ADMIN_USER"],

@@ -4,8 +4,8 @@ import os
 import subprocess
 import unittest
 
-from stack import (BINARY_DIR, BOOTSTRAP, CONSUMER_TOPICS, ENV, RUN_DIR, SAGA_TOPICS, SOURCE_DIR, http, sql,
-                   wait_for)
+from stack import (BINARY_DIR, BOOTSTRAP, CONSUMER_TOPICS, DB_ACCOUNTS, ENV, RUN_DIR, SAGA_TOPICS, SOURCE_DIR,
+                   db_password, http, sql, wait_for)
 
 
 def pids():
@@ -15,6 +15,39 @@ def pids():
 def script(name, *args):
     return subprocess.run([str(SOURCE_DIR / "deploy/local" / name), *args], capture_output=True, text=True,
                           timeout=300, env=dict(os.environ))
+
+
+def can_connect(user, password):
+    return subprocess.run(["mariadb", "--no-defaults", "-h", "127.0.0.1", "-P", ENV["DB_PORT"], "-u", user,
+                           f"-p{password}", "-e", "SELECT 1"], capture_output=True, timeout=30).returncode == 0
+
+
+class StackSecretsTest(unittest.TestCase):
+    def test_secrets_are_private_random_per_stack_and_kept_across_up(self):
+        self.assertEqual(os.stat(RUN_DIR / "stack.env").st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(RUN_DIR / "secrets").st_mode & 0o777, 0o700)
+        secrets = {p.name: p.read_text() for p in (RUN_DIR / "secrets").iterdir()}
+        for name in secrets:
+            self.assertEqual(os.stat(RUN_DIR / "secrets" / name).st_mode & 0o777, 0o600, name)
+        for service, default in [("order", "order_pw"), ("product-stock", "stock_pw"), ("payment", "payment_pw"),
+                                 ("completion", "completion_pw"), ("relay", "relay_pw")]:
+            with self.subTest(service=service):
+                account = DB_ACCOUNTS[service]
+                # Only from this host, with this stack's own password: not the one in deploy/mysql.
+                self.assertEqual(sql(f"SELECT host FROM mysql.user WHERE user = '{account}'"), [["127.0.0.1"]])
+                self.assertTrue(can_connect(account, db_password(service)))
+                self.assertFalse(can_connect(account, default))
+                self.assertNotEqual(db_password(service), default)
+        res = script("up", "--no-build", "--no-demo", "--bin-dir", str(BINARY_DIR))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual({p.name: p.read_text() for p in (RUN_DIR / "secrets").iterdir()}, secrets)
+        self.assertEqual(sql("SELECT COUNT(*) FROM mysql.user WHERE host = '%' AND user IN "
+                             "('order_svc', 'stock_svc', 'payment_svc', 'completion_svc', 'relay')"), [["0"]])
+        res = http("PUT", ENV["PRODUCT_URL"] + "/products/1/stock", {"stock": 20000},
+                   {"X-Admin-Token": ENV["ADMIN_TOKEN"]})
+        self.assertEqual(res.status, 200, res.body)
+        self.assertEqual(http("PUT", ENV["PRODUCT_URL"] + "/products/1/stock", {"stock": 20000},
+                              {"X-Admin-Token": ENV["ADMIN_TOKEN"][:-1]}).status, 401)
 
 
 class StackScriptsTest(unittest.TestCase):

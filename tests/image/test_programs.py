@@ -28,6 +28,7 @@ def container_env(port, **extra):
 
 def start(name, service, port, **extra):
     remove(name)
+    extra.setdefault("DB_PASSWORD", stack.db_password(service))
     podman("run", "-d", "--name", name, "--network", "host", *container_env(port, **extra), IMAGE,
            f"{service}-service")
 

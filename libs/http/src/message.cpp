@@ -27,6 +27,16 @@ void CheckIdempotencyKey(std::string_view key) {
   }
 }
 
+bool SecretMatches(std::string_view given, std::string_view secret) {
+  if (secret.empty()) return false;
+  // Every byte of `given` is compared (against the secret, cycled), whatever it holds.
+  volatile unsigned char diff = given.size() == secret.size() ? 0 : 1;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    diff = diff | static_cast<unsigned char>(given[i] ^ secret[i % secret.size()]);
+  }
+  return diff == 0;
+}
+
 std::optional<std::string> Request::IdempotencyKey() const {
   if (raw_.count("Idempotency-Key") > 1) {
     throw ValidationFailed("Idempotency-Key", "Idempotency-Key must be sent at most once");

@@ -57,3 +57,14 @@ TEST_CASE("An Idempotency-Key is 1..128 printable characters without spaces", "[
     }
   }
 }
+
+TEST_CASE("SecretMatches accepts only the whole secret", "[http]") {
+  using saga::http::SecretMatches;
+  CHECK(SecretMatches("s3cret-token", "s3cret-token"));
+  CHECK_FALSE(SecretMatches("s3cret-tokeN", "s3cret-token"));
+  CHECK_FALSE(SecretMatches("s3cret-toke", "s3cret-token"));
+  CHECK_FALSE(SecretMatches("s3cret-token-and-more", "s3cret-token"));
+  CHECK_FALSE(SecretMatches("s3cret-tokens3cret-token", "s3cret-token"));  // the secret, cycled
+  CHECK_FALSE(SecretMatches("", "s3cret-token"));
+  CHECK_FALSE(SecretMatches("", ""));  // no secret set: nothing matches
+}

@@ -38,6 +38,10 @@ HttpError ValidationFailed(std::string field, std::string message);
 /// otherwise 400 VALIDATION_FAILED naming it. The same rule for every route that takes one.
 void CheckIdempotencyKey(std::string_view key);
 
+/// Whether `given` equals the non-empty `secret`, in time that depends only on their lengths
+/// (not on where they first differ), so that a token cannot be guessed byte by byte.
+bool SecretMatches(std::string_view given, std::string_view secret);
+
 /// What a handler sees: the request plus route parameters and the trace context.
 class Request {
  public:
