@@ -36,6 +36,7 @@ bool Error::IsTransient() const { return code_ == 1213 || code_ == 1205; }
 
 namespace saga::db {
 
+// The data errors that make an event poison (docs/adr/0012-only-known-data-errors-are-poison.md).
 bool Error::IsPermanent() const {
   switch (code_) {
     case 1048:  // column cannot be null

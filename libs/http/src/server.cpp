@@ -182,7 +182,7 @@ struct Server::Impl {
   int bound_port = 0;
   bool running = false;
 
-  // Host limits: open connections, a descriptor held in reserve for answering while the
+  // Host limits (docs/adr/0014-connection-cap-and-a-reserve-descriptor.md): open connections, a descriptor held in reserve for answering while the
   // process has none left, and the rate-limited log of accept failures.
   std::atomic<int> open_connections{0};
   int spare_fd = -1;

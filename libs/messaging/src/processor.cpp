@@ -30,7 +30,8 @@ std::vector<outbox::Pending> ToOutbox(std::vector<Emit>&& events) {
 // An event that can never be applied, however often it is retried: it breaks its declared
 // contract, or the database refuses its data (db::Error::IsPermanent). It goes to the DLQ. Any
 // other failure may pass (a lost connection, a lock conflict, missing grants) and propagates, so
-// the batch is retried with backoff. docs/architecture.md lists the classes.
+// the batch is retried with backoff. docs/architecture.md lists the classes;
+// docs/adr/0012-only-known-data-errors-are-poison.md says why.
 bool IsPoison(const std::exception& e) {
   if (dynamic_cast<const contracts::ContractError*>(&e) != nullptr) return true;
   const auto* db = dynamic_cast<const db::Error*>(&e);

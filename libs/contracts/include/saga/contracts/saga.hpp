@@ -19,6 +19,7 @@ namespace saga::contracts {
 
 struct Envelope;
 
+/// docs/adr/0013-a-money-limit-of-ten-to-the-fifteen.md
 /// The most money (in won) any price, total, debit or balance may be: 10^15. Every sum and
 /// product of money is checked against it (AddAmounts, MulAmount), so nothing wraps; an order
 /// whose total is larger is cancelled with AMOUNT_OUT_OF_RANGE, and a charge that would take a
