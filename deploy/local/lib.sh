@@ -269,7 +269,7 @@ saga_service_port() {
 saga_service_env() {
   echo "DB_PASSWORD=$(saga_service_password "$1")"
   case $1 in
-    product-stock) echo "ADMIN_TOKEN=$(saga_admin_token)" ;;
+    product-stock | payment) echo "ADMIN_TOKEN=$(saga_admin_token)" ;;
     relay) echo "RELAY_WAKE_BIND=${RELAY_WAKE_BIND-127.0.0.1:$SAGA_RELAY_PORT}" ;;
   esac
 }

@@ -1,5 +1,6 @@
 -- payment service schema: user balances (money in won, integers), one payment per order,
--- balance charges by Idempotency-Key (outbox and inbox: 45_outbox_inbox.sql).
+-- balance charges by Idempotency-Key, coupon campaigns and the coupons issued from them (outbox and
+-- inbox: 45_outbox_inbox.sql).
 CREATE DATABASE IF NOT EXISTS payment_db DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 USE payment_db;
 
@@ -33,6 +34,34 @@ CREATE TABLE IF NOT EXISTS charges (
   current_balance  BIGINT       NOT NULL,
   created_at       DATETIME(3)  NOT NULL,
   PRIMARY KEY (idem_key)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- A coupon campaign: `issued` counts the coupons handed out, never past `quantity`.
+CREATE TABLE IF NOT EXISTS coupon_campaigns (
+  coupon_id      VARCHAR(64)  NOT NULL,
+  name           VARCHAR(200) NOT NULL,
+  discount_type  VARCHAR(8)   NOT NULL,
+  discount_value BIGINT       NOT NULL,
+  max_discount   BIGINT       NULL,
+  quantity       BIGINT       NOT NULL,
+  issued         BIGINT       NOT NULL,
+  valid_from     DATETIME(3)  NULL,
+  valid_until    DATETIME(3)  NULL,
+  created_at     DATETIME(3)  NOT NULL,
+  updated_at     DATETIME(3)  NOT NULL,
+  PRIMARY KEY (coupon_id),
+  CONSTRAINT chk_coupon_campaigns_issued CHECK (issued >= 0 AND issued <= quantity)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One coupon per campaign and user: the primary key is what makes "at most one per user" hold.
+CREATE TABLE IF NOT EXISTS coupons (
+  coupon_id        VARCHAR(64) NOT NULL,
+  user_id          BIGINT      NOT NULL,
+  issued_at        DATETIME(3) NOT NULL,
+  used_by_order_id VARCHAR(64) NULL,
+  used_at          DATETIME(3) NULL,
+  PRIMARY KEY (coupon_id, user_id),
+  KEY idx_coupons_user (user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE USER IF NOT EXISTS 'payment_svc'@'%' IDENTIFIED BY 'payment_pw';

@@ -2,5 +2,5 @@
 
 int main(int argc, char** argv) {
   using namespace saga::payment;
-  return saga::runtime::Main(argc, argv, kProgram, &LoadConfig, &Start);
+  return saga::runtime::Main(argc, argv, kProgram, &Config::Load, &Start);
 }

@@ -6,15 +6,21 @@
 
 namespace saga::payment {
 
-config::CommonConfig LoadConfig(const config::Env& env) {
-  return config::CommonConfig::Load(
+Config Config::Load(const config::Env& env) {
+  Config c;
+  c.common = config::CommonConfig::Load(
       env, {.service = "payment", .http_port = 8082, .db_user = "payment_svc",
             .db_password = "payment_pw", .db_name = "payment_db"});
+  c.admin_token = env.String("ADMIN_TOKEN", "",
+                             "token for PUT /coupons/{couponId} (header X-Admin-Token); empty "
+                             "turns it off (401)");
+  return c;
 }
 
-void Start(const config::CommonConfig& cfg, runtime::StopStack& stops) {
-  runtime::StartConsumerService(cfg, stops, [](metrics::Registry&) { return std::make_shared<PaymentHandler>(); },
-                                [](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool); });
+void Start(const Config& cfg, runtime::StopStack& stops) {
+  runtime::StartConsumerService(
+      cfg.common, stops, [](metrics::Registry&) { return std::make_shared<PaymentHandler>(); },
+      [&cfg](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, cfg.admin_token); });
 }
 
 }  // namespace saga::payment

@@ -30,4 +30,40 @@ inline constexpr const char* kInsertCharge =
 inline constexpr const char* kGetCharge =
     "SELECT user_id, amount, previous_balance, current_balance FROM charges WHERE idem_key = ?";
 
+
+// Coupons (coupon_store.cpp). A campaign's `issued` is the one hot row of a first-come issue: it is
+// locked last and only by a request that may still get a coupon (docs/architecture.md, "Coupons").
+inline constexpr const char* kGetCampaign =
+    "SELECT coupon_id, name, discount_type, discount_value, max_discount, quantity, issued, "
+    "CAST(valid_from AS CHAR), CAST(valid_until AS CHAR) FROM coupon_campaigns WHERE coupon_id = ?";
+inline constexpr const char* kLockCampaignIssued =
+    "SELECT issued FROM coupon_campaigns WHERE coupon_id = ? FOR UPDATE";
+inline constexpr const char* kInsertCampaign =
+    "INSERT INTO coupon_campaigns (coupon_id, name, discount_type, discount_value, max_discount, quantity, "
+    "issued, valid_from, valid_until, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))";
+inline constexpr const char* kUpdateCampaign =
+    "UPDATE coupon_campaigns SET name = ?, discount_type = ?, discount_value = ?, max_discount = ?, "
+    "quantity = ?, valid_from = ?, valid_until = ?, updated_at = UTC_TIMESTAMP(3) WHERE coupon_id = ?";
+// The user's coupon first: a repeat fails on the primary key without touching the campaign row.
+inline constexpr const char* kInsertCoupon =
+    "INSERT INTO coupons (coupon_id, user_id, issued_at) VALUES (?, ?, UTC_TIMESTAMP(3))";
+inline constexpr const char* kTakeCoupon =
+    "UPDATE coupon_campaigns SET issued = issued + 1 WHERE coupon_id = ? AND issued < quantity "
+    "AND (valid_from IS NULL OR valid_from <= UTC_TIMESTAMP(3)) "
+    "AND (valid_until IS NULL OR valid_until > UTC_TIMESTAMP(3))";
+inline constexpr const char* kIssuedCoupon =
+    "SELECT c.quantity - c.issued, CAST(u.issued_at AS CHAR) FROM coupon_campaigns c "
+    "JOIN coupons u ON u.coupon_id = c.coupon_id WHERE c.coupon_id = ? AND u.user_id = ?";
+// Why a take found no coupon: 1 when the campaign is inside its validity window.
+inline constexpr const char* kCampaignState =
+    "SELECT quantity - issued, (valid_from IS NULL OR valid_from <= UTC_TIMESTAMP(3)) "
+    "AND (valid_until IS NULL OR valid_until > UTC_TIMESTAMP(3)) FROM coupon_campaigns WHERE coupon_id = ?";
+inline constexpr const char* kUserCoupons =
+    "SELECT c.coupon_id, c.name, c.discount_type, c.discount_value, c.max_discount, c.quantity, c.issued, "
+    "CAST(c.valid_from AS CHAR), CAST(c.valid_until AS CHAR), CAST(u.issued_at AS CHAR), "
+    "u.used_by_order_id, CAST(u.used_at AS CHAR) FROM coupons u "
+    "JOIN coupon_campaigns c ON c.coupon_id = u.coupon_id WHERE u.user_id = ? "
+    "ORDER BY u.issued_at, u.coupon_id LIMIT 1000";
+
 }  // namespace saga::payment::sql
