@@ -1,4 +1,5 @@
-// loadgen: an open-loop load generator for POST /orders. See loadtest/README.md.
+// loadgen: an open-loop load generator for POST /orders, coupon issue and balance charge. See
+// loadtest/README.md.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <fstream>
@@ -25,13 +26,13 @@ nlohmann::json ToJson(const Percentiles& p) {
 /// accepted, errors and the latency of the requests due in that second.
 nlohmann::json Timeline(const std::vector<Result>& results) {
   std::map<long, std::vector<double>> latency;
-  std::map<long, long> due, answered, accepted, errors;
+  std::map<long, long> due, answered, accepted, refused, errors;
   for (const auto& r : results) {
     const auto s = static_cast<long>(r.scheduled_s);
     ++due[s];
     ++answered[static_cast<long>(r.done_s)];
     latency[s].push_back(r.latency_ms);
-    (r.error.empty() ? accepted[s] : errors[s])++;
+    (!r.error.empty() ? errors[s] : !r.refusal.empty() ? refused[s] : accepted[s])++;
   }
   long last = 0;
   for (const auto& [s, _] : answered) last = std::max(last, s);
@@ -43,6 +44,7 @@ nlohmann::json Timeline(const std::vector<Result>& results) {
                    {"due", due[s]},
                    {"answered", answered[s]},
                    {"accepted", accepted[s]},
+                   {"refused", refused[s]},
                    {"errors", errors[s]},
                    {"http_ms", ToJson(p)}});
   }
@@ -52,8 +54,9 @@ nlohmann::json Timeline(const std::vector<Result>& results) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Open-loop load generator for POST /orders: requests are sent on a clock, never waiting "
-               "for earlier answers; latency counts from each request's scheduled time."};
+  CLI::App app{"Open-loop load generator for POST /orders, POST /coupons/{id}/issue or POST "
+               "/users/{id}/balance/charge: requests are sent on a clock, never waiting for earlier answers; "
+               "latency counts from each request's scheduled time."};
   app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", saga::config::VersionLine("loadgen"));
   std::string url = "http://127.0.0.1:8080";
@@ -66,7 +69,19 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   std::string out_path, orders_path, key_prefix;
   bool quiet = false;
-  app.add_option("--url", url, "order service base URL")->capture_default_str();
+  std::string api = "orders", coupon_id;
+  std::int64_t amount = 1;
+  app.add_option("--url", url, "base URL of the service (order for orders, payment for issue and charge)")
+      ->capture_default_str();
+  app.add_option("--api", api,
+                 "orders: POST /orders; issue: POST /coupons/{--coupon}/issue, request i for the i-th of --users "
+                 "(round robin); charge: POST /users/{id}/balance/charge {--amount}, the same way")
+      ->check(CLI::IsMember({"orders", "issue", "charge"}))
+      ->capture_default_str();
+  app.add_option("--coupon", coupon_id, "the campaign for --api issue");
+  app.add_option("--amount", amount, "won per charge for --api charge")
+      ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1'000'000'000'000)))
+      ->capture_default_str();
   app.add_option("--rate", rate, "requests per second held for --duration");
   app.add_option("--duration", duration, "seconds at --rate");
   app.add_option("--ramp-up", ramp_up, "seconds ramping from 0 to --rate before the hold")->capture_default_str();
@@ -119,6 +134,8 @@ int main(int argc, char** argv) {
     }
     mix.users = ParseIdList(users);
     mix.products = ParseIdList(products);
+    if (api == "issue" && coupon_id.empty()) throw std::invalid_argument("--api issue needs --coupon");
+    if (api != "issue" && !coupon_id.empty()) throw std::invalid_argument("--coupon is for --api issue only");
   } catch (const std::invalid_argument& e) {
     std::cerr << "loadgen: " << e.what() << "\n";
     return 2;
@@ -127,11 +144,17 @@ int main(int argc, char** argv) {
   RunOptions run;
   try {
     run.target = ParseUrl(url);
-    OrderMix orders(mix, seed);
+    run.api = api == "issue" ? Api::kIssue : api == "charge" ? Api::kCharge : Api::kOrders;
+    run.coupon_id = coupon_id;
+    run.users = mix.users;
+    run.amount = amount;
     // --rate/--duration without a ramp holds the rate from the first request on.
     run.send_times = SendTimes(stages, stage_texts.empty() && ramp_up <= 0 ? rate : 0);
-    run.orders.reserve(run.send_times.size());
-    for (std::size_t i = 0; i < run.send_times.size(); ++i) run.orders.push_back(orders.Next());
+    if (run.api == Api::kOrders) {
+      OrderMix orders(mix, seed);
+      run.orders.reserve(run.send_times.size());
+      for (std::size_t i = 0; i < run.send_times.size(); ++i) run.orders.push_back(orders.Next());
+    }
   } catch (const std::invalid_argument& e) {
     std::cerr << "loadgen: " << e.what() << "\n";
     return 2;
@@ -153,19 +176,22 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::size_t accepted = 0;
+  std::size_t accepted = 0, refused = 0;
   double last_done = 0;
   std::vector<double> latency;
   std::map<std::string, std::size_t> error_kinds;
-  std::map<std::string, std::size_t> accepted_by_kind;
+  std::map<std::string, std::size_t> accepted_by_kind, refused_by_code;
   latency.reserve(results.size());
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& r = results[i];
     latency.push_back(r.latency_ms);
     last_done = std::max(last_done, r.done_s);
-    if (r.error.empty()) {
+    if (!r.refusal.empty()) {
+      ++refused;
+      ++refused_by_code[r.refusal];
+    } else if (r.error.empty()) {
       ++accepted;
-      ++accepted_by_kind[KindName(run.orders[i].kind)];
+      if (run.api == Api::kOrders) ++accepted_by_kind[KindName(run.orders[i].kind)];
     } else {
       ++error_kinds[r.status == 0 ? r.error : r.error.substr(0, r.error.find(':'))];
     }
@@ -174,12 +200,15 @@ int main(int argc, char** argv) {
   const double achieved = last_done > 0 ? static_cast<double>(results.size()) / last_done : 0;
   nlohmann::json summary{
       {"started_at_ms", started_ms},
+      {"api", api},
       {"planned_rps", stages.back().rate},
       {"stages", nlohmann::json::array()},
       {"requests", results.size()},
       {"accepted", accepted},
       {"accepted_by_kind", accepted_by_kind},
-      {"errors", results.size() - accepted},
+      {"refused", refused},
+      {"refused_by_code", refused_by_code},
+      {"errors", results.size() - accepted - refused},
       {"error_kinds", error_kinds},
       {"elapsed_s", std::round(last_done * 1000) / 1000},
       {"achieved_rps", std::round(achieved * 10) / 10},
@@ -187,7 +216,7 @@ int main(int argc, char** argv) {
       {"timeline", Timeline(results)}};
   for (const auto& s : stages) summary["stages"].push_back({{"seconds", s.seconds}, {"rate", s.rate}});
 
-  if (!orders_path.empty() && get_path.empty()) {
+  if (!orders_path.empty() && get_path.empty() && run.api == Api::kOrders) {
     std::ofstream f(orders_path);
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& o = run.orders[i];
@@ -213,8 +242,10 @@ int main(int argc, char** argv) {
     }
   }
   std::cerr << "loadgen: " << results.size() << " requests in " << last_done << " s (" << achieved
-            << "/s), accepted " << accepted << ", errors " << results.size() - accepted << "; http ms p50 "
+            << "/s), accepted " << accepted << ", refused " << refused << ", errors "
+            << results.size() - accepted - refused << "; http ms p50 "
             << http.p50 << " p95 " << http.p95 << " p99 " << http.p99 << " max " << http.max << "\n";
+  for (const auto& [code, n] : refused_by_code) std::cerr << "loadgen:   " << n << " x refused " << code << "\n";
   for (const auto& [kind, n] : error_kinds) std::cerr << "loadgen:   " << n << " x " << kind << "\n";
   return 0;
 }

@@ -160,14 +160,13 @@ class Runner {
     auto& r = results_[i];
     r.scheduled_s = o_.send_times[i];
     const bool get = !o_.get_path.empty();
-    bhttp::request<bhttp::string_body> req{get ? bhttp::verb::get : bhttp::verb::post, get ? o_.get_path : "/orders",
-                                           11};
+    bhttp::request<bhttp::string_body> req{get ? bhttp::verb::get : bhttp::verb::post, Path(i), 11};
     req.set(bhttp::field::host, o_.target.host);
     req.keep_alive(true);
     if (!get) {
       req.set(bhttp::field::content_type, "application/json");
-      req.set("Idempotency-Key", o_.key_prefix + std::to_string(i));
-      req.body() = OrderMix::Body(o_.orders[i]);
+      if (o_.api != Api::kIssue) req.set("Idempotency-Key", o_.key_prefix + std::to_string(i));
+      req.body() = Body(i);
     }
     req.prepare_payload();
 
@@ -206,11 +205,19 @@ class Runner {
     r.status = static_cast<int>(res.result_int());
     if (get) {
       if (r.status != 200) r.error = "HTTP " + std::to_string(r.status);
-    } else if (r.status == 202) {
+    } else if (o_.api == Api::kOrders && r.status == 202) {
       try {
         r.order_id = nlohmann::json::parse(res.body()).at("orderId").get<std::string>();
       } catch (const std::exception& e) {
         r.error = std::string("202 without an orderId: ") + e.what();
+      }
+    } else if ((o_.api == Api::kIssue && r.status == 201) || (o_.api == Api::kCharge && r.status == 200)) {
+    } else if (o_.api == Api::kIssue && (r.status == 409 || r.status == 404)) {
+      // First come, first served: SOLD_OUT, ALREADY_ISSUED, ... are answers, not errors.
+      try {
+        r.refusal = nlohmann::json::parse(res.body()).at("error").at("code").get<std::string>();
+      } catch (const std::exception& e) {
+        r.error = "HTTP " + std::to_string(r.status) + " without an error code: " + e.what();
       }
     } else {
       r.error = "HTTP " + std::to_string(r.status) + ": " + res.body().substr(0, 300);
@@ -221,6 +228,33 @@ class Runner {
     } else {
       Dropped();
     }
+  }
+
+  std::int64_t UserOf(std::size_t i) const { return o_.users[i % o_.users.size()]; }
+
+  std::string Path(std::size_t i) const {
+    if (!o_.get_path.empty()) return o_.get_path;
+    switch (o_.api) {
+      case Api::kIssue:
+        return "/coupons/" + o_.coupon_id + "/issue";
+      case Api::kCharge:
+        return "/users/" + std::to_string(UserOf(i)) + "/balance/charge";
+      case Api::kOrders:
+        break;
+    }
+    return "/orders";
+  }
+
+  std::string Body(std::size_t i) const {
+    switch (o_.api) {
+      case Api::kIssue:
+        return R"({"userId":)" + std::to_string(UserOf(i)) + "}";
+      case Api::kCharge:
+        return R"({"amount":)" + std::to_string(o_.amount) + "}";
+      case Api::kOrders:
+        break;
+    }
+    return OrderMix::Body(o_.orders[i]);
   }
 
   const RunOptions& o_;
