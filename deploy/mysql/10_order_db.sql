@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS orders (
   traceparent VARCHAR(64) NULL,
   created_at  DATETIME(3) NOT NULL,
   updated_at  DATETIME(3) NOT NULL,
+  amount      BIGINT      NULL,
+  discount    BIGINT      NULL,
   PRIMARY KEY (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS accounts (
   CONSTRAINT chk_accounts_balance CHECK (balance >= 0)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- One row per order: the primary key is what makes "at most one debit per order" hold.
+-- One row per order: the primary key is what makes "at most one debit per order" hold. `amount`
+-- is the debit (COMPLETED) or the order's total (FAILED); `discount` is the coupon's.
 CREATE TABLE IF NOT EXISTS payments (
   order_id   VARCHAR(64) NOT NULL,
   payment_id CHAR(36)    NOT NULL,
@@ -21,6 +22,8 @@ CREATE TABLE IF NOT EXISTS payments (
   status     VARCHAR(16) NOT NULL,
   reason     VARCHAR(32) NULL,
   created_at DATETIME(3) NOT NULL,
+  discount   BIGINT      NOT NULL DEFAULT 0,
+  coupon_id  VARCHAR(64) NULL,
   PRIMARY KEY (order_id),
   UNIQUE KEY uq_payments_payment (payment_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

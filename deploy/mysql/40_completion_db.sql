@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS sagas (
   KEY idx_sagas_duration (duration_ms)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
--- One row per event seen for a saga (in any order), plus the final event it emitted.
+-- One row per event seen for a saga (in any order), plus the final event it emitted, with the
+-- money and coupon of the events that carry them.
 CREATE TABLE IF NOT EXISTS saga_steps (
   order_id    VARCHAR(64) NOT NULL,
   event_id    CHAR(36)    NOT NULL,
@@ -23,6 +24,9 @@ CREATE TABLE IF NOT EXISTS saga_steps (
   reason      VARCHAR(32) NULL,
   occurred_at DATETIME(3) NOT NULL,
   recorded_at DATETIME(6) NOT NULL,
+  amount      BIGINT      NULL,
+  discount    BIGINT      NULL,
+  coupon_id   VARCHAR(64) NULL,
   PRIMARY KEY (order_id, event_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

@@ -14,9 +14,13 @@ using K = Field::Kind;
 using P = Participant;
 
 constexpr std::string_view kStockReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT", "AMOUNT_OUT_OF_RANGE"};
-constexpr std::string_view kPaymentReasons[] = {"INSUFFICIENT_BALANCE", "UNKNOWN_USER"};
-constexpr std::string_view kCancelReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT", "AMOUNT_OUT_OF_RANGE",
-                                               "INSUFFICIENT_BALANCE", "UNKNOWN_USER"};
+constexpr std::string_view kPaymentReasons[] = {"INSUFFICIENT_BALANCE", "UNKNOWN_USER",
+                                                "COUPON_NOT_ISSUED", "COUPON_ALREADY_USED",
+                                                "COUPON_EXPIRED"};
+constexpr std::string_view kCancelReasons[] = {"OUT_OF_STOCK",        "UNKNOWN_PRODUCT",
+                                               "AMOUNT_OUT_OF_RANGE", "INSUFFICIENT_BALANCE",
+                                               "UNKNOWN_USER",        "COUPON_NOT_ISSUED",
+                                               "COUPON_ALREADY_USED", "COUPON_EXPIRED"};
 constexpr std::int64_t kMaxItems = 50;
 
 constexpr Field kOrderItem[] = {
@@ -48,15 +52,28 @@ void TotalIsSumOfItems(const nlohmann::json& payload) {
   }
 }
 
+// Only a coupon gives a discount.
+void DiscountOnlyWithCoupon(std::string_view type, const nlohmann::json& payload) {
+  if (payload.at("discount").get<std::int64_t>() > 0 && !payload.contains("couponId")) {
+    throw ContractError(std::string(type) + " payload: field 'discount' is above 0 without a couponId");
+  }
+}
+void PaymentDiscountOnlyWithCoupon(const nlohmann::json& p) { DiscountOnlyWithCoupon("payment.completed", p); }
+void OrderDiscountOnlyWithCoupon(const nlohmann::json& p) { DiscountOnlyWithCoupon("order.completed", p); }
+
+// A coupon id names a campaign (the order's user's coupon of it is the one used).
+constexpr Field kCouponId = {.name = "couponId", .kind = K::kString, .required = false, .min = 1, .max = 64};
+
 constexpr Field kOrderCreated[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
     {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kOrderItem},
-    {.name = "couponId", .kind = K::kString, .required = false, .min = 1, .max = 64},
+    kCouponId,
 };
 constexpr Field kStockReserved[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
     {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kPricedItem},
     {.name = "totalAmount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
+    kCouponId,
 };
 constexpr Field kStockRejected[] = {
     {.name = "reason", .kind = K::kEnum, .values = kStockReasons},
@@ -65,15 +82,23 @@ constexpr Field kStockRejected[] = {
 constexpr Field kPaymentCompleted[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
     {.name = "amount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
+    {.name = "discount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
     {.name = "paymentId", .kind = K::kUuid},
+    kCouponId,
 };
 constexpr Field kPaymentFailed[] = {
     {.name = "userId", .kind = K::kInteger, .min = 1},
     {.name = "amount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
     {.name = "reason", .kind = K::kEnum, .values = kPaymentReasons},
+    kCouponId,
 };
 constexpr Field kStockReleased[] = {
     {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kReleasedItem},
+};
+constexpr Field kOrderCompleted[] = {
+    {.name = "amount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
+    {.name = "discount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
+    kCouponId,
 };
 constexpr Field kOrderCancelled[] = {
     {.name = "reason", .kind = K::kEnum, .values = kCancelReasons},
@@ -93,12 +118,15 @@ constexpr EventType kEvents[] = {
     {"stock.rejected", P::kProductStock, kToCompletion, kStockRejected,
      "nothing was reserved: a product is unknown or short"},
     {"payment.completed", P::kPayment, kToCompletion, kPaymentCompleted,
-     "the user was debited the total"},
+     "the user was debited the total minus the coupon's discount, and the coupon is used",
+     PaymentDiscountOnlyWithCoupon, "discount is 0 without a couponId; amount + discount is the order's total"},
     {"payment.failed", P::kPayment, kToStockAndCompletion, kPaymentFailed,
-     "the debit was refused: balance too low or unknown user"},
+     "the debit was refused (balance, user or coupon); nothing debited, no coupon used"},
     {"stock.released", P::kProductStock, kToCompletion, kStockReleased,
      "the reservation was given back (compensation of stock.reserved)"},
-    {"order.completed", P::kCompletion, kToOrder, {}, "the saga ended COMPLETED"},
+    {"order.completed", P::kCompletion, kToOrder, kOrderCompleted,
+     "the saga ended COMPLETED, with what was debited and the discount", OrderDiscountOnlyWithCoupon,
+     "discount is 0 without a couponId"},
     {"order.cancelled", P::kCompletion, kToOrder, kOrderCancelled,
      "the saga ended CANCELLED, with its reason"},
 };

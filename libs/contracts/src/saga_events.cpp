@@ -29,6 +29,15 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return v.get<std::string>();
 }
 
+std::optional<std::string> OptStr(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key)) return std::nullopt;
+  return Str(j, key);
+}
+
+void PutOpt(nlohmann::json& j, const char* key, const std::optional<std::string>& v) {
+  if (v) j[key] = *v;
+}
+
 }  // namespace
 
 void to_json(nlohmann::json& j, const PricedItem& v) {
@@ -42,6 +51,7 @@ void from_json(const nlohmann::json& j, PricedItem& v) {
 
 void to_json(nlohmann::json& j, const StockReserved& v) {
   j = {{"userId", v.user_id.value}, {"items", v.items}, {"totalAmount", v.total_amount}};
+  PutOpt(j, "couponId", v.coupon_id);
 }
 void from_json(const nlohmann::json& j, StockReserved& v) {
   v.user_id = UserId(Int(j, "userId", 1));
@@ -52,6 +62,7 @@ void from_json(const nlohmann::json& j, StockReserved& v) {
   std::int64_t sum = 0;
   for (const auto& i : v.items) sum += i.unit_price * i.quantity;
   if (sum != v.total_amount) throw ContractError("totalAmount does not equal the sum of the items");
+  v.coupon_id = OptStr(j, "couponId");
 }
 
 void to_json(nlohmann::json& j, const StockRejected& v) {
@@ -69,24 +80,30 @@ void from_json(const nlohmann::json& j, StockRejected& v) {
 }
 
 void to_json(nlohmann::json& j, const PaymentCompleted& v) {
-  j = {{"userId", v.user_id.value}, {"amount", v.amount}, {"paymentId", v.payment_id}};
+  j = {{"userId", v.user_id.value},
+       {"amount", v.amount},
+       {"discount", v.discount},
+       {"paymentId", v.payment_id}};
+  PutOpt(j, "couponId", v.coupon_id);
 }
 void from_json(const nlohmann::json& j, PaymentCompleted& v) {
   v.user_id = UserId(Int(j, "userId", 1));
   v.amount = Int(j, "amount", 0);
+  v.discount = Int(j, "discount", 0);
   v.payment_id = Str(j, "paymentId");
+  v.coupon_id = OptStr(j, "couponId");
 }
 
 void to_json(nlohmann::json& j, const PaymentFailed& v) {
   j = {{"userId", v.user_id.value}, {"amount", v.amount}, {"reason", v.reason}};
+  PutOpt(j, "couponId", v.coupon_id);
 }
+// The reason's values are the declaration's (Decode checks them before this runs).
 void from_json(const nlohmann::json& j, PaymentFailed& v) {
   v.user_id = UserId(Int(j, "userId", 1));
   v.amount = Int(j, "amount", 0);
   v.reason = Str(j, "reason");
-  if (v.reason != reasons::kInsufficientBalance && v.reason != reasons::kUnknownUser) {
-    throw ContractError("payment.failed reason '" + v.reason + "' is unknown");
-  }
+  v.coupon_id = OptStr(j, "couponId");
 }
 
 void to_json(nlohmann::json& j, const StockReleased& v) { j = {{"items", v.items}}; }
@@ -96,9 +113,14 @@ void from_json(const nlohmann::json& j, StockReleased& v) {
   v.items = items.get<std::vector<OrderItem>>();
 }
 
-void to_json(nlohmann::json& j, const OrderCompleted&) { j = nlohmann::json::object(); }
-void from_json(const nlohmann::json& j, OrderCompleted&) {
-  if (!j.is_object()) throw ContractError("payload is not an object");
+void to_json(nlohmann::json& j, const OrderCompleted& v) {
+  j = {{"amount", v.amount}, {"discount", v.discount}};
+  PutOpt(j, "couponId", v.coupon_id);
+}
+void from_json(const nlohmann::json& j, OrderCompleted& v) {
+  v.amount = Int(j, "amount", 0);
+  v.discount = Int(j, "discount", 0);
+  v.coupon_id = OptStr(j, "couponId");
 }
 
 void to_json(nlohmann::json& j, const OrderCancelled& v) { j = {{"reason", v.reason}}; }

@@ -18,12 +18,12 @@ Envelope Wrap(const char* type, nlohmann::json payload) {
 nlohmann::json Sample(std::string_view type) {
   const std::string uuid = NewUuid();
   if (type == OrderCreated::kType) return OrderCreated{UserId(1), {{ProductId(2), 3}}, "SPRING"};
-  if (type == StockReserved::kType) return StockReserved{UserId(1), {{ProductId(2), 3, 100}}, 300};
+  if (type == StockReserved::kType) return StockReserved{UserId(1), {{ProductId(2), 3, 100}}, 300, "SPRING"};
   if (type == StockRejected::kType) return StockRejected{reasons::kOutOfStock, ProductId(2)};
-  if (type == PaymentCompleted::kType) return PaymentCompleted{UserId(1), 300, uuid};
-  if (type == PaymentFailed::kType) return PaymentFailed{UserId(1), 300, reasons::kUnknownUser};
+  if (type == PaymentCompleted::kType) return PaymentCompleted{UserId(1), 250, 50, uuid, "SPRING"};
+  if (type == PaymentFailed::kType) return PaymentFailed{UserId(1), 300, reasons::kCouponAlreadyUsed, "SPRING"};
   if (type == StockReleased::kType) return StockReleased{{{ProductId(2), 3}}};
-  if (type == OrderCompleted::kType) return OrderCompleted{};
+  if (type == OrderCompleted::kType) return OrderCompleted{250, 50, "SPRING"};
   if (type == OrderCancelled::kType) return OrderCancelled{reasons::kOutOfStock};
   FAIL("no sample for " << type);
   return {};
@@ -45,6 +45,27 @@ TEST_CASE("Every declared event type's own struct satisfies its contract", "[con
       CHECK_THROWS_WITH(CheckPayload(e, missing), Catch::Contains(std::string(f.name)) &&
                                                       Catch::Contains(std::string(e.name)));
     }
+  }
+}
+
+TEST_CASE("Only a coupon gives a discount, and a coupon travels from order to payment", "[contracts][saga]") {
+  for (const auto* type : {PaymentCompleted::kType, OrderCompleted::kType}) {
+    INFO(type);
+    auto forged = Sample(type);
+    forged.erase("couponId");
+    CHECK_THROWS_WITH(CheckPayload(Saga().Get(type), forged), Catch::Contains("without a couponId"));
+    forged["discount"] = 0;
+    CHECK_NOTHROW(CheckPayload(Saga().Get(type), forged));
+  }
+  const auto reserved = Decode<StockReserved>(Wrap(StockReserved::kType, Sample(StockReserved::kType)));
+  CHECK(reserved.coupon_id == std::optional<std::string>("SPRING"));
+  const auto paid = Decode<PaymentCompleted>(Wrap(PaymentCompleted::kType, Sample(PaymentCompleted::kType)));
+  CHECK(paid.discount == 50);
+  CHECK(paid.amount == 250);
+  CHECK(paid.coupon_id == std::optional<std::string>("SPRING"));
+  for (const auto* reason : {reasons::kCouponNotIssued, reasons::kCouponAlreadyUsed, reasons::kCouponExpired}) {
+    const auto reasons_of_saga = Saga().Reasons();
+    CHECK(std::find(reasons_of_saga.begin(), reasons_of_saga.end(), reason) != reasons_of_saga.end());
   }
 }
 
@@ -81,7 +102,7 @@ TEST_CASE("Payload checks refuse forged values: ranges, types, enums, UUIDs, siz
   CHECK_THROWS_WITH(CheckPayload(rejected, {{"reason", "TOO_EXPENSIVE"}}),
                     Catch::Contains("TOO_EXPENSIVE"));
   const auto& paid = Saga().Get(PaymentCompleted::kType);
-  CHECK_THROWS_WITH(CheckPayload(paid, {{"userId", 1}, {"amount", 1}, {"paymentId", "not-a-uuid"}}),
+  CHECK_THROWS_WITH(CheckPayload(paid, {{"userId", 1}, {"amount", 1}, {"discount", 0}, {"paymentId", "not-a-uuid"}}),
                     Catch::Contains("paymentId"));
   CHECK_THROWS_AS(CheckPayload(paid, {{"userId", 1}, {"amount", -1}, {"paymentId", NewUuid()}}),
                   ContractError);

@@ -12,6 +12,19 @@ void BindOptional(sql::PreparedStatement& st, int index, const std::optional<std
   }
 }
 
+void BindOptional(sql::PreparedStatement& st, int index, const std::optional<std::int64_t>& value) {
+  if (value) {
+    st.setInt64(index, *value);
+  } else {
+    st.setNull(index, sql::DataType::BIGINT);
+  }
+}
+
+std::optional<std::int64_t> OptionalInt(sql::ResultSet& rs, int column) {
+  if (rs.isNull(column)) return std::nullopt;
+  return rs.getInt64(column);
+}
+
 std::optional<std::string> OptionalString(sql::ResultSet& rs, int column) {
   if (rs.isNull(column)) return std::nullopt;
   return rs.getString(column).asStdString();

@@ -197,7 +197,7 @@ class Miscounting : public saga::messaging::Handles<OrderCreated> {
       const auto& in = std::get<Incoming<OrderCreated>>(e);
       const bool wrong = in.OrderId().starts_with("wrong");
       out.events.push_back(saga::messaging::EmitOf(
-          *in.event, StockReserved{UserId(1), {{ProductId(1), 2, 1000}}, wrong ? -8446744073709551616LL : 2000}));
+          *in.event, StockReserved{UserId(1), {{ProductId(1), 2, 1000}}, wrong ? -8446744073709551616LL : 2000, {}}));
     }
     return out;
   }

@@ -1,21 +1,41 @@
 #include "saga/completion/completion_rules.hpp"
 
+#include <algorithm>
+
 #include "saga/contracts/json.hpp"
 
 namespace saga::completion {
 
 using messaging::Incoming;
 
+void AddMoney(nlohmann::json& step, const Money& money) {
+  if (money.amount) step["amount"] = *money.amount;
+  if (money.discount) step["discount"] = *money.discount;
+  if (money.coupon_id) step["couponId"] = *money.coupon_id;
+}
+
 std::vector<StepIn> StepsOf(const std::vector<CompletionEvent>& events) {
   std::vector<StepIn> out;
   out.reserve(events.size());
   for (const auto& e : events) {
     out.push_back(std::visit(messaging::Overloaded{
+                                 [](const Incoming<contracts::OrderCreated>& c) -> StepIn {
+                                   return {c.event, std::nullopt, {}, {{}, {}, c.payload.coupon_id}};
+                                 },
+                                 [](const Incoming<contracts::StockReserved>& r) -> StepIn {
+                                   const auto& p = r.payload;
+                                   return {r.event, std::nullopt, {}, {p.total_amount, {}, p.coupon_id}};
+                                 },
                                  [](const Incoming<contracts::StockRejected>& r) -> StepIn {
                                    return {r.event, r.payload.reason, {}};
                                  },
+                                 [](const Incoming<contracts::PaymentCompleted>& c) -> StepIn {
+                                   const auto& p = c.payload;
+                                   return {c.event, std::nullopt, {}, {p.amount, p.discount, p.coupon_id}};
+                                 },
                                  [](const Incoming<contracts::PaymentFailed>& f) -> StepIn {
-                                   return {f.event, f.payload.reason, {}};
+                                   const auto& p = f.payload;
+                                   return {f.event, p.reason, {}, {p.amount, {}, p.coupon_id}};
                                  },
                                  [](const auto& other) -> StepIn {
                                    return {other.event, std::nullopt, {}};
@@ -39,17 +59,34 @@ std::map<std::string, std::string> EarliestOf(const std::vector<StepIn>& steps) 
 std::map<std::string, std::vector<Step>> ByOrder(const std::vector<StepIn>& steps) {
   std::map<std::string, std::vector<Step>> out;
   for (const auto& s : steps)
-    out[s.event->envelope.order_id].push_back({s.event->envelope.event_type, s.reason});
+    out[s.event->envelope.order_id].push_back({s.event->envelope.event_type, s.reason, s.money});
   return out;
 }
 
 namespace {
 
 nlohmann::json StepJson(const std::string& event_id, const std::string& type, const std::string& at,
-                        const std::optional<std::string>& reason) {
+                        const std::optional<std::string>& reason, const Money& money = {}) {
   nlohmann::json j{{"eventId", event_id}, {"event", type}, {"at", at}};
   if (reason) j["reason"] = *reason;
+  AddMoney(j, money);
   return j;
+}
+
+// What the event announcing `outcome` carries: the reason of a cancellation; the debit, discount
+// and coupon of a completion (from its payment.completed step, which COMPLETED needs).
+std::pair<nlohmann::json, Money> Announcement(const Outcome& outcome, const std::vector<Step>& seen) {
+  auto payload = nlohmann::json::object();
+  Money money;
+  if (outcome.reason) payload["reason"] = *outcome.reason;
+  if (outcome.announced_by == contracts::OrderCompleted::kType) {
+    const auto paid = std::find_if(seen.begin(), seen.end(), [](const Step& s) {
+      return s.event_type == contracts::PaymentCompleted::kType;
+    });
+    money = paid->money;
+    payload = contracts::OrderCompleted{money.amount.value_or(0), money.discount.value_or(0), money.coupon_id};
+  }
+  return {std::move(payload), std::move(money)};
 }
 
 }  // namespace
@@ -61,9 +98,9 @@ CompletionDecision Decide(const CompletionState& state, const std::vector<StepIn
   std::map<std::string, const StepIn*> last_step;
   for (const auto& s : steps) {
     const auto& env = s.event->envelope;
-    d.steps.push_back({env.order_id, env.event_id, env.event_type, s.reason, s.occurred});
+    d.steps.push_back({env.order_id, env.event_id, env.event_type, s.reason, s.occurred, s.money});
     d.updates.push_back({env.order_id,
-                         {StepJson(env.event_id, env.event_type, env.occurred_at, s.reason)},
+                         {StepJson(env.event_id, env.event_type, env.occurred_at, s.reason, s.money)},
                          std::nullopt});
     last[env.order_id] = d.updates.size() - 1;
     last_step[env.order_id] = &s;
@@ -81,13 +118,12 @@ CompletionDecision Decide(const CompletionState& state, const std::vector<StepIn
     const auto event_id = new_id();
     const auto duration_ms = finished_ms - saga.started_ms;
     d.finishes.push_back({order_id, outcome.status, outcome.reason, finished_at, duration_ms});
-    d.steps.push_back({order_id, event_id, outcome.announced_by, outcome.reason, finished_at});
-    auto payload = nlohmann::json::object();
-    if (outcome.reason) payload["reason"] = *outcome.reason;
+    auto [payload, money] = Announcement(outcome, seen);
+    d.steps.push_back({order_id, event_id, outcome.announced_by, outcome.reason, finished_at, money});
     d.events.push_back(
         {last_step.at(order_id)->event, outcome.announced_by, std::move(payload), event_id, now});
     auto& update = d.updates[last.at(order_id)];
-    update.steps.push_back(StepJson(event_id, outcome.announced_by, now, outcome.reason));
+    update.steps.push_back(StepJson(event_id, outcome.announced_by, now, outcome.reason, money));
     update.final = nlohmann::json{{"orderId", order_id},
                                   {"status", outcome.status},
                                   {"reason", contracts::OrNull(outcome.reason)}};

@@ -12,6 +12,15 @@
 
 namespace saga::completion::store {
 
+namespace {
+
+// amount, discount, coupon_id from `first` on.
+Money MoneyOf(::sql::ResultSet& rs, int first) {
+  return {db::OptionalInt(rs, first), db::OptionalInt(rs, first + 1), db::OptionalString(rs, first + 2)};
+}
+
+}  // namespace
+
 CompletionState Load(db::Transaction& tx, const std::vector<StepIn>& steps) {
   auto& conn = tx.Conn();
   const auto earliest = EarliestOf(steps);
@@ -52,7 +61,7 @@ CompletionState Load(db::Transaction& tx, const std::vector<StepIn>& steps) {
   }
   db::QueryIn(conn, sql::kSelectStepTypesHead, history, [&](::sql::ResultSet& rs) {
     s.history[rs.getString(1).asStdString()].push_back(
-        {rs.getString(2).asStdString(), db::OptionalString(rs, 3)});
+        {rs.getString(2).asStdString(), db::OptionalString(rs, 3), MoneyOf(rs, 4)});
   });
   return s;
 }
@@ -78,6 +87,9 @@ void Save(db::Transaction& tx, const CompletionDecision& d) {
                     st.setString(p + 2, s.type);
                     db::BindOptional(st, p + 3, s.reason);
                     st.setString(p + 4, s.at);
+                    db::BindOptional(st, p + 5, s.money.amount);
+                    db::BindOptional(st, p + 6, s.money.discount);
+                    db::BindOptional(st, p + 7, s.money.coupon_id);
                   });
 }
 
@@ -90,7 +102,7 @@ std::optional<SagaView> GetSaga(db::Transaction& tx, const std::string& order_id
   return SagaView{rs->getString(1).asStdString(), db::OptionalString(*rs, 2),
                   db::IsoFromDateTime(rs->getString(3).asStdString()),
                   finished ? std::optional(db::IsoFromDateTime(*finished)) : std::nullopt,
-                  rs->isNull(5) ? std::nullopt : std::optional(rs->getInt64(5))};
+                  db::OptionalInt(*rs, 5)};
 }
 
 std::vector<StepView> GetSteps(db::Transaction& tx, const std::string& order_id) {
@@ -101,7 +113,7 @@ std::vector<StepView> GetSteps(db::Transaction& tx, const std::string& order_id)
   while (rs->next()) {
     out.push_back({rs->getString(1).asStdString(), rs->getString(2).asStdString(),
                    db::IsoFromDateTime(rs->getString(3).asStdString()),
-                   db::OptionalString(*rs, 4)});
+                   db::OptionalString(*rs, 4), MoneyOf(*rs, 5)});
   }
   return out;
 }

@@ -34,6 +34,7 @@ struct StepView {
   std::string type;
   std::string at;  ///< ISO-8601
   std::optional<std::string> reason;
+  Money money;
 };
 
 std::optional<SagaView> GetSaga(db::Transaction& tx, const std::string& order_id);

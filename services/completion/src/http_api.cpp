@@ -14,6 +14,7 @@ nlohmann::json StepJson(const store::StepView& s, bool with_id) {
   nlohmann::json j{{"event", s.type}, {"at", s.at}};
   if (with_id) j["eventId"] = s.event_id;
   if (s.reason) j["reason"] = *s.reason;
+  AddMoney(j, s.money);
   return j;
 }
 
@@ -85,13 +86,21 @@ http::Response GetSaga(db::Pool& pool, const http::Request& req) {
                             "orderId");
     }
     nlohmann::json steps = nlohmann::json::array();
-    for (const auto& step : store::GetSteps(tx, order_id)) steps.push_back(StepJson(step, false));
+    std::optional<std::string> coupon_id;
+    std::optional<std::int64_t> discount;  // once payment.completed is recorded
+    for (const auto& step : store::GetSteps(tx, order_id)) {
+      steps.push_back(StepJson(step, false));
+      if (step.money.coupon_id) coupon_id = step.money.coupon_id;
+      if (step.type == contracts::PaymentCompleted::kType) discount = step.money.discount;
+    }
     return http::Response::Json(200, {{"orderId", order_id},
                                       {"status", saga->status},
                                       {"reason", contracts::OrNull(saga->reason)},
                                       {"startedAt", saga->started_at},
                                       {"finishedAt", contracts::OrNull(saga->finished_at)},
                                       {"durationMs", contracts::OrNull(saga->duration_ms)},
+                                      {"couponId", contracts::OrNull(coupon_id)},
+                                      {"discount", contracts::OrNull(discount)},
                                       {"steps", steps}});
   });
 }

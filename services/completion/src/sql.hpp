@@ -11,10 +11,11 @@ inline constexpr const char* kLockSagasHead =
     "SELECT order_id, status, CAST(started_at AS CHAR) FROM sagas WHERE order_id IN (";
 inline constexpr const char* kLockSagasTail = ") ORDER BY order_id FOR UPDATE";
 inline constexpr const char* kInsertStepsHead =
-    "INSERT IGNORE INTO saga_steps (order_id, event_id, event_type, reason, occurred_at, recorded_at) VALUES ";
-inline constexpr const char* kInsertStepsRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";
+    "INSERT IGNORE INTO saga_steps (order_id, event_id, event_type, reason, occurred_at, recorded_at, "
+    "amount, discount, coupon_id) VALUES ";
+inline constexpr const char* kInsertStepsRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(6), ?, ?, ?)";
 inline constexpr const char* kSelectStepTypesHead =
-    "SELECT order_id, event_type, reason FROM saga_steps WHERE order_id IN (";
+    "SELECT order_id, event_type, reason, amount, discount, coupon_id FROM saga_steps WHERE order_id IN (";
 inline constexpr const char* kEarlierStart =
     "UPDATE sagas SET started_at = ?, duration_ms = IF(finished_at IS NULL, NULL, "
     "TIMESTAMPDIFF(MICROSECOND, ?, finished_at) DIV 1000) WHERE order_id = ? AND started_at > ?";
@@ -31,7 +32,7 @@ inline constexpr const char* kGetSaga =
     "SELECT status, reason, CAST(started_at AS CHAR), CAST(finished_at AS CHAR), duration_ms "
     "FROM sagas WHERE order_id = ?";
 inline constexpr const char* kGetSteps =
-    "SELECT event_id, event_type, CAST(occurred_at AS CHAR), reason FROM saga_steps "
+    "SELECT event_id, event_type, CAST(occurred_at AS CHAR), reason, amount, discount, coupon_id FROM saga_steps "
     "WHERE order_id = ? ORDER BY occurred_at, recorded_at";
 inline constexpr const char* kCountByStatus = "SELECT status, COUNT(*) FROM sagas GROUP BY status";
 inline constexpr const char* kCountCancelledByReason =

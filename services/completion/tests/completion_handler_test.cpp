@@ -11,8 +11,8 @@ namespace {
 
 std::vector<Envelope> CompensatedSaga(const std::string& order) {
   return {Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}}),
-          Envelope::New(StockReserved::kType, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000}),
-          Envelope::New(PaymentFailed::kType, order, PaymentFailed{UserId(1), 2000, reasons::kInsufficientBalance}),
+          Envelope::New(StockReserved::kType, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000, {}}),
+          Envelope::New(PaymentFailed::kType, order, PaymentFailed{UserId(1), 2000, reasons::kInsufficientBalance, {}}),
           Envelope::New(StockReleased::kType, order, StockReleased{{{ProductId(1), 1}}})};
 }
 
@@ -56,14 +56,22 @@ TEST_CASE("A cancelled saga that reserved stock waits for stock.released", "[com
 TEST_CASE("A paid saga completes once in one batch, and only with its whole timeline", "[completion]") {
   Harness h("completion_db");
   const std::string order = "c-3";
-  const auto paid = Envelope::New(PaymentCompleted::kType, order, PaymentCompleted{UserId(1), 2000, NewUuid()});
-  const auto created = Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, {}});
+  const auto paid =
+      Envelope::New(PaymentCompleted::kType, order, PaymentCompleted{UserId(1), 1800, 200, NewUuid(), "SPRING"});
+  const auto created = Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(1), {{ProductId(1), 1}}, "SPRING"});
   h.Deliver({paid, created, paid});
   CHECK(Status(h, order) == "PENDING/-");  // stock.reserved is not recorded yet
   CHECK(h.Emitted(OrderCompleted::kType).empty());
-  h.Deliver({Envelope::New(StockReserved::kType, order, StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000}), paid});
+  h.Deliver({Envelope::New(StockReserved::kType, order,
+                           StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000, "SPRING"}),
+             paid});
   CHECK(Status(h, order) == "COMPLETED/-");
-  CHECK(h.Emitted(OrderCompleted::kType).size() == 1);
+  const auto completed = h.Emitted(OrderCompleted::kType);
+  REQUIRE(completed.size() == 1);
+  // The debit and the discount come from payment.completed, recorded in the batch before.
+  CHECK(completed[0].payload == nlohmann::json{{"amount", 1800}, {"discount", 200}, {"couponId", "SPRING"}});
+  CHECK(h.schema.Scalar("SELECT discount FROM saga_steps WHERE order_id = 'c-3' AND event_type = 'order.completed'") ==
+        200);
   // Every required step is stored before the final one.
   CHECK(h.schema.Scalar("SELECT COUNT(*) FROM saga_steps s JOIN saga_steps f ON f.order_id = s.order_id "
                         "WHERE s.order_id = 'c-3' AND f.event_type = 'order.completed' AND s.recorded_at > f.recorded_at") == 0);
@@ -76,10 +84,10 @@ TEST_CASE("One batch decides each saga with its stored steps where they matter",
   h.Deliver({failed[3], waiting[2]});
   CHECK(Status(h, "c-4") == "PENDING/-");
   CHECK(Status(h, "c-5") == "PENDING/-");
-  const auto paid = Envelope::New(PaymentCompleted::kType, "c-6", PaymentCompleted{UserId(1), 2000, NewUuid()});
+  const auto paid = Envelope::New(PaymentCompleted::kType, "c-6", PaymentCompleted{UserId(1), 2000, 0, NewUuid(), {}});
   const auto created = Envelope::New(OrderCreated::kType, "c-6", OrderCreated{UserId(1), {{ProductId(1), 1}}, {}});
   const auto reserved =
-      Envelope::New(StockReserved::kType, "c-6", StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000});
+      Envelope::New(StockReserved::kType, "c-6", StockReserved{UserId(1), {{ProductId(1), 1, 2000}}, 2000, {}});
   h.Deliver({failed[2], waiting[1], paid, failed[0], created, failed[1], reserved});
   CHECK(Status(h, "c-4") == "CANCELLED/INSUFFICIENT_BALANCE");
   CHECK(Status(h, "c-5") == "PENDING/-");

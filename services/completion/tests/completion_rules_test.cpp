@@ -53,7 +53,7 @@ TEST_CASE("A saga that becomes final is recorded, announced and published once",
   const auto paid = Ev(PaymentCompleted::kType, "o");
   std::vector<StepIn> steps{{&created, std::nullopt, "2026-11-21 12:00:00.000"},
                             {&reserved, std::nullopt, "2026-11-21 12:00:00.000"},
-                            {&paid, std::nullopt, "2026-11-21 12:00:00.000"}};
+                            {&paid, std::nullopt, "2026-11-21 12:00:00.000", {1500, 500, "HALF"}}};
   CompletionState state;
   state.sagas["o"] = {"PENDING", DbTimeMillis("2026-11-21 12:00:00.000")};
   const auto d = Decide(state, steps, kNow, Ids());
@@ -66,9 +66,10 @@ TEST_CASE("A saga that becomes final is recorded, announced and published once",
   CHECK(d.events[0].cause == &paid);  // the saga's last event of the batch
   CHECK(d.events[0].event_id == "final-1");
   CHECK(d.events[0].occurred_at == kNow);
-  CHECK(d.events[0].payload == nlohmann::json::object());
+  CHECK(d.events[0].payload == nlohmann::json{{"amount", 1500}, {"discount", 500}, {"couponId", "HALF"}});
   CHECK(d.steps.size() == 4);
   CHECK(d.steps.back().type == "order.completed");
+  CHECK(d.steps.back().money == Money{1500, 500, "HALF"});
   REQUIRE(d.updates.size() == 3);
   CHECK_FALSE(d.updates[0].final);
   REQUIRE(d.updates[2].final);

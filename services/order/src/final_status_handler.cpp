@@ -16,10 +16,11 @@ messaging::Output FinalStatusHandler::Handle(const std::vector<Typed>& events,
   for (const auto& e : events) {
     auto status = std::visit(messaging::Overloaded{
                                  [](const Incoming<contracts::OrderCompleted>& c) {
-                                   return FinalStatus{c.OrderId(), "COMPLETED", std::nullopt};
+                                   return FinalStatus{c.OrderId(), "COMPLETED", std::nullopt,
+                                                      c.payload.amount, c.payload.discount};
                                  },
                                  [](const Incoming<contracts::OrderCancelled>& c) {
-                                   return FinalStatus{c.OrderId(), "CANCELLED", c.payload.reason};
+                                   return FinalStatus{c.OrderId(), "CANCELLED", c.payload.reason, {}, {}};
                                  },
                              },
                              e);

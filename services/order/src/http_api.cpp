@@ -31,6 +31,8 @@ nlohmann::json ToJson(const OrderView& v) {
           {"status", v.status},
           {"reason", contracts::OrNull(v.reason)},
           {"couponId", contracts::OrNull(v.coupon_id)},
+          {"amount", contracts::OrNull(v.amount)},
+          {"discount", contracts::OrNull(v.discount)},
           {"items", items},
           {"createdAt", v.created_at},
           {"updatedAt", v.updated_at}};

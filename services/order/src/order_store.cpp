@@ -72,6 +72,8 @@ std::optional<OrderView> FindOrder(db::Transaction& tx, const std::string& order
     v.coupon_id = db::OptionalString(*rs, 5);
     v.created_at = db::IsoFromDateTime(rs->getString(6).asStdString());
     v.updated_at = db::IsoFromDateTime(rs->getString(7).asStdString());
+    v.amount = db::OptionalInt(*rs, 8);
+    v.discount = db::OptionalInt(*rs, 9);
   }
   auto& st = conn.Prepare(sql::kSelectItems);
   st.setString(1, order_id);
@@ -87,6 +89,8 @@ std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& st
         st.setString(p, statuses[i].order_id);
         st.setString(p + 1, statuses[i].status);
         db::BindOptional(st, p + 2, statuses[i].reason);
+        db::BindOptional(st, p + 3, statuses[i].amount);
+        db::BindOptional(st, p + 4, statuses[i].discount);
       },
       sql::kFinishOrdersTail, " UNION ALL "));
 }

@@ -17,11 +17,13 @@ inline constexpr const char* kInsertItemsHead =
 inline constexpr const char* kInsertItemsRow = "(?, ?, ?)";
 inline constexpr const char* kSelectOrder =
     "SELECT order_id, user_id, status, reason, coupon_id, "
-    "CAST(created_at AS CHAR), CAST(updated_at AS CHAR) FROM orders WHERE order_id = ?";
+    "CAST(created_at AS CHAR), CAST(updated_at AS CHAR), amount, discount FROM orders WHERE order_id = ?";
 inline constexpr const char* kFinishOrdersHead = "UPDATE orders o JOIN (";
-inline constexpr const char* kFinishOrdersRow = "SELECT ? AS order_id, ? AS status, ? AS reason";
+inline constexpr const char* kFinishOrdersRow =
+    "SELECT ? AS order_id, ? AS status, ? AS reason, ? AS amount, ? AS discount";
 inline constexpr const char* kFinishOrdersTail =
     ") v ON v.order_id = o.order_id SET o.status = v.status, o.reason = v.reason, "
+    "o.amount = v.amount, o.discount = v.discount, "
     "o.updated_at = UTC_TIMESTAMP(3) WHERE o.status = 'PENDING'";
 inline constexpr const char* kSelectItems =
     "SELECT product_id, quantity FROM order_items WHERE order_id = ? ORDER BY product_id";

@@ -60,14 +60,17 @@ TEST_CASE("One batch finishes many orders, each with its own status and reason",
   const auto c = PlaceIn(h);
   const auto untouched = PlaceIn(h);
   // c gets two different final events in one batch: the first one counts.
-  h.Deliver({Envelope::New(OrderCompleted::kType, a, OrderCompleted{}),
+  h.Deliver({Envelope::New(OrderCompleted::kType, a, OrderCompleted{1800, 200, "SPRING"}),
              Envelope::New(OrderCancelled::kType, b, OrderCancelled{reasons::kUnknownUser}),
              Envelope::New(OrderCancelled::kType, c, OrderCancelled{reasons::kInsufficientBalance}),
              Envelope::New(OrderCompleted::kType, c, OrderCompleted{})});
   saga::order::OrderService service(h.pool);
   CHECK(service.Get(a)->status == "COMPLETED");
   CHECK_FALSE(service.Get(a)->reason.has_value());
+  CHECK(service.Get(a)->amount == std::optional<std::int64_t>(1800));
+  CHECK(service.Get(a)->discount == std::optional<std::int64_t>(200));
   CHECK(service.Get(b)->status == "CANCELLED");
+  CHECK_FALSE(service.Get(b)->discount.has_value());
   CHECK(service.Get(b)->reason == std::optional<std::string>("UNKNOWN_USER"));
   CHECK(service.Get(c)->status == "CANCELLED");
   CHECK(service.Get(c)->reason == std::optional<std::string>("INSUFFICIENT_BALANCE"));

@@ -27,7 +27,7 @@ StoredCampaign ReadCampaign(::sql::ResultSet& rs, int first) {
   c.name = rs.getString(first + 1).asStdString();
   c.discount_type = rs.getString(first + 2).asStdString() == "PERCENT" ? DiscountType::kPercent : DiscountType::kAmount;
   c.discount_value = rs.getInt64(first + 3);
-  if (!rs.isNull(first + 4)) c.max_discount = rs.getInt64(first + 4);
+  c.max_discount = db::OptionalInt(rs, first + 4);
   c.quantity = rs.getInt64(first + 5);
   s.issued = rs.getInt64(first + 6);
   c.valid_from = OptionalInstant(rs, first + 7);
@@ -41,14 +41,6 @@ std::optional<std::string> DateTimeOf(const std::optional<std::string>& iso) {
   auto text = iso->substr(0, iso->size() - 1);
   text[10] = ' ';
   return text;
-}
-
-void BindOptionalInt(::sql::PreparedStatement& st, int index, const std::optional<std::int64_t>& v) {
-  if (v) {
-    st.setInt64(index, *v);
-  } else {
-    st.setNull(index, ::sql::DataType::BIGINT);
-  }
 }
 
 }  // namespace
@@ -70,7 +62,7 @@ bool PutCampaign(db::Transaction& tx, const Campaign& c) {
       st.setString(2, c.name);
       st.setString(3, type);
       st.setInt64(4, c.discount_value);
-      BindOptionalInt(st, 5, c.max_discount);
+      db::BindOptional(st, 5, c.max_discount);
       st.setInt64(6, c.quantity);
       db::BindOptional(st, 7, DateTimeOf(c.valid_from));
       db::BindOptional(st, 8, DateTimeOf(c.valid_until));
@@ -85,7 +77,7 @@ bool PutCampaign(db::Transaction& tx, const Campaign& c) {
     st.setString(1, c.name);
     st.setString(2, type);
     st.setInt64(3, c.discount_value);
-    BindOptionalInt(st, 4, c.max_discount);
+    db::BindOptional(st, 4, c.max_discount);
     st.setInt64(5, c.quantity);
     db::BindOptional(st, 6, DateTimeOf(c.valid_from));
     db::BindOptional(st, 7, DateTimeOf(c.valid_until));

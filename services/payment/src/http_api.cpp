@@ -82,6 +82,8 @@ http::Response GetPayment(db::Pool& pool, const http::Request& req) {
                                     {"amount", row.amount},
                                     {"status", payment->status},
                                     {"reason", contracts::OrNull(row.reason)},
+                                    {"discount", row.discount},
+                                    {"couponId", contracts::OrNull(row.coupon_id)},
                                     {"createdAt", payment->created_at}});
 }
 

@@ -3,7 +3,9 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <map>
 #include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include "saga/db/rows.hpp"
@@ -21,6 +23,42 @@ PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events) 
       conn, sql::kLockAccountsHead, UsersOf(events),
       [&](::sql::ResultSet& rs) { s.balances[rs.getInt64(1)] = rs.getInt64(2); },
       sql::kLockAccountsTail);
+  const auto coupons = CouponsOf(events);
+  if (coupons.empty()) return s;
+  // The coupon rows (locked), then their campaigns' terms.
+  std::size_t at = 0;
+  for (const auto k : db::ChunkSizes(coupons.size())) {
+    auto& st = conn.Prepare(db::RepeatRows(sql::kLockCouponsHead, sql::kLockCouponsRow, k, sql::kLockCouponsTail));
+    for (std::size_t i = 0; i < k; ++i) {
+      st.setString(static_cast<int>(2 * i + 1), coupons[at + i].first);
+      st.setInt64(static_cast<int>(2 * i + 2), coupons[at + i].second);
+    }
+    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+    while (rs->next()) {
+      s.coupons[{rs->getString(1).asStdString(), rs->getInt64(2)}].used_by = db::OptionalString(*rs, 3);
+    }
+    at += k;
+  }
+  std::vector<std::string> campaigns;
+  for (const auto& [key, held] : s.coupons) {
+    if (campaigns.empty() || campaigns.back() != key.first) campaigns.push_back(key.first);
+  }
+  std::map<std::string, std::pair<Campaign, bool>> terms;
+  db::QueryIn(conn, sql::kCampaignTermsHead, campaigns, [&](::sql::ResultSet& rs) {
+    Campaign c;
+    c.coupon_id = rs.getString(1).asStdString();
+    c.discount_type = rs.getString(2).asStdString() == "PERCENT" ? DiscountType::kPercent : DiscountType::kAmount;
+    c.discount_value = rs.getInt64(3);
+    c.max_discount = db::OptionalInt(rs, 4);
+    const bool valid_now = rs.getInt(5) != 0;
+    auto id = c.coupon_id;
+    terms.insert_or_assign(std::move(id), std::pair{std::move(c), valid_now});
+  });
+  for (auto& [key, held] : s.coupons) {
+    const auto& [campaign, valid_now] = terms.at(key.first);  // a coupon's campaign is never deleted
+    held.terms = campaign;
+    held.valid_now = valid_now;
+  }
   return s;
 }
 
@@ -45,7 +83,22 @@ void Save(db::Transaction& tx, const PaymentDecision& d) {
                     st.setInt64(p + 3, pay.amount);
                     st.setString(p + 4, pay.reason ? "FAILED" : "COMPLETED");
                     db::BindOptional(st, p + 5, pay.reason);
+                    st.setInt64(p + 6, pay.discount);
+                    db::BindOptional(st, p + 7, pay.coupon_id);
                   });
+  // Each coupon is used once: the rows are locked and were unused when loaded.
+  const auto used = db::ExecuteRows(
+      conn, sql::kUseCouponsHead, sql::kUseCouponsRow, d.uses.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+        st.setString(p, d.uses[i].coupon_id);
+        st.setInt64(p + 1, d.uses[i].user_id);
+        st.setString(p + 2, d.uses[i].order_id);
+      },
+      sql::kUseCouponsTail, " UNION ALL ");
+  if (used != d.uses.size()) {
+    throw std::logic_error("payment: " + std::to_string(d.uses.size()) + " coupons to use, " +
+                           std::to_string(used) + " were unused");
+  }
 }
 
 std::optional<StoredPayment> GetPayment(db::Transaction& tx, const std::string& order_id) {
@@ -54,7 +107,8 @@ std::optional<StoredPayment> GetPayment(db::Transaction& tx, const std::string& 
   std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
   if (!rs->next()) return std::nullopt;
   return StoredPayment{{rs->getString(1).asStdString(), rs->getString(2).asStdString(),
-                        rs->getInt64(3), rs->getInt64(4), db::OptionalString(*rs, 6)},
+                        rs->getInt64(3), rs->getInt64(4), db::OptionalString(*rs, 6), rs->getInt64(8),
+                        db::OptionalString(*rs, 9)},
                        rs->getString(5).asStdString(),
                        db::IsoFromDateTime(rs->getString(7).asStdString())};
 }

@@ -11,11 +11,27 @@ inline constexpr const char* kSetBalancesRow = "SELECT ? AS user_id, ? AS balanc
 inline constexpr const char* kSetBalancesTail =
     ") v ON v.user_id = a.user_id SET a.balance = v.balance, a.updated_at = UTC_TIMESTAMP(3)";
 inline constexpr const char* kInsertPaymentsHead =
-    "INSERT INTO payments (order_id, payment_id, user_id, amount, status, reason, created_at) VALUES ";
-inline constexpr const char* kInsertPaymentsRow = "(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
+    "INSERT INTO payments (order_id, payment_id, user_id, amount, status, reason, discount, coupon_id, "
+    "created_at) VALUES ";
+inline constexpr const char* kInsertPaymentsRow = "(?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
 inline constexpr const char* kGetPayment =
-    "SELECT order_id, payment_id, user_id, amount, status, reason, CAST(created_at AS CHAR) "
-    "FROM payments WHERE order_id = ?";
+    "SELECT order_id, payment_id, user_id, amount, status, reason, CAST(created_at AS CHAR), discount, "
+    "coupon_id FROM payments WHERE order_id = ?";
+// The coupons a batch's orders name, locked after the accounts (only the coupon rows: the
+// campaign row, hot while coupons are issued, is read without a lock).
+inline constexpr const char* kLockCouponsHead =
+    "SELECT coupon_id, user_id, used_by_order_id FROM coupons WHERE (coupon_id, user_id) IN (";
+inline constexpr const char* kLockCouponsRow = "(?, ?)";
+inline constexpr const char* kLockCouponsTail = ") ORDER BY coupon_id, user_id FOR UPDATE";
+inline constexpr const char* kCampaignTermsHead =
+    "SELECT coupon_id, discount_type, discount_value, max_discount, "
+    "(valid_from IS NULL OR valid_from <= UTC_TIMESTAMP(3)) AND "
+    "(valid_until IS NULL OR valid_until > UTC_TIMESTAMP(3)) FROM coupon_campaigns WHERE coupon_id IN (";
+inline constexpr const char* kUseCouponsHead = "UPDATE coupons u JOIN (";
+inline constexpr const char* kUseCouponsRow = "SELECT ? AS coupon_id, ? AS user_id, ? AS order_id";
+inline constexpr const char* kUseCouponsTail =
+    ") v ON v.coupon_id = u.coupon_id AND v.user_id = u.user_id "
+    "SET u.used_by_order_id = v.order_id, u.used_at = UTC_TIMESTAMP(3) WHERE u.used_by_order_id IS NULL";
 
 inline constexpr const char* kLockAccount = "SELECT balance FROM accounts WHERE user_id = ? FOR UPDATE";
 inline constexpr const char* kEnsureAccount =

@@ -14,7 +14,7 @@ namespace {
 
 Envelope Reserved(const std::string& order, std::int64_t user, std::int64_t unit_price, int quantity) {
   return Envelope::New(StockReserved::kType, order,
-                       StockReserved{UserId(user), {{ProductId(1), quantity, unit_price}}, unit_price * quantity});
+                       StockReserved{UserId(user), {{ProductId(1), quantity, unit_price}}, unit_price * quantity, {}});
 }
 // User 1 with 10,000 and user 2 with 500.
 void AddAccounts(Harness& h) {
@@ -98,4 +98,74 @@ TEST_CASE("Within one batch, each payment sees the balance the earlier ones left
   CHECK(failed == std::vector<std::string>{"q-3"});
   CHECK(h.schema.Scalar("SELECT COUNT(*) FROM payments WHERE status = 'FAILED' AND reason = 'INSUFFICIENT_BALANCE'") == 1);
   CHECK(h.schema.Scalar("SELECT SUM(amount) FROM payments WHERE status = 'COMPLETED'") == 300 + 8000 + 200 + 2000);
+}
+
+namespace {
+
+Envelope WithCoupon(const std::string& order, std::int64_t user, std::int64_t total, const std::string& coupon) {
+  return Envelope::New(StockReserved::kType, order,
+                       StockReserved{UserId(user), {{ProductId(1), 1, total}}, total, coupon});
+}
+
+// Campaign TEN takes 10% (at most 300) off; EXPIRED ended in 2000; user 1 holds one of each.
+void AddCoupons(Harness& h) {
+  saga::db::Connection conn(h.schema.Db());
+  conn.Execute(
+      "INSERT INTO coupon_campaigns (coupon_id, name, discount_type, discount_value, max_discount, quantity, issued, "
+      "valid_from, valid_until, created_at, updated_at) VALUES "
+      "('TEN', 'ten percent', 'PERCENT', 10, 300, 10, 1, NULL, NULL, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)), "
+      "('EXPIRED', 'over', 'AMOUNT', 100, NULL, 10, 1, NULL, '2000-01-01 00:00:00', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))");
+  conn.Execute("INSERT INTO coupons (coupon_id, user_id, issued_at) VALUES "
+               "('TEN', 1, UTC_TIMESTAMP(3)), ('EXPIRED', 1, UTC_TIMESTAMP(3))");
+  conn.Commit();
+}
+
+}  // namespace
+
+TEST_CASE("A coupon is applied in the debit's transaction and used by one order only", "[payment][coupon]") {
+  Harness h("payment_db");
+  AddAccounts(h);
+  AddCoupons(h);
+  // Two orders with the same coupon, in batches of two consumers at once: one debit gets it.
+  saga::metrics::Registry other_registry;
+  saga::messaging::EventProcessor other("test-2", h.pool, h.dlq, h.handler, other_registry);
+  std::thread first([&] { h.Deliver({WithCoupon("cp-1", 1, 2000, "TEN")}); });
+  std::thread second([&] { other.ProcessBatch({saga::test::Delivered(WithCoupon("cp-2", 1, 2000, "TEN"), 0)}); });
+  first.join();
+  second.join();
+  CHECK(BalanceOf(h, 1) == 10000 - 1800);
+  const auto completed = h.Emitted(PaymentCompleted::kType);
+  REQUIRE(completed.size() == 1);
+  const auto paid = completed[0].payload.get<PaymentCompleted>();
+  CHECK(paid.amount == 1800);
+  CHECK(paid.discount == 200);
+  CHECK(paid.coupon_id == std::optional<std::string>("TEN"));
+  const auto failed = h.Emitted(PaymentFailed::kType);
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].payload.at("reason") == "COUPON_ALREADY_USED");
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM coupons WHERE coupon_id = 'TEN' AND user_id = 1 AND used_by_order_id = '" +
+                        completed[0].order_id + "' AND used_at IS NOT NULL") == 1);
+  CHECK(h.schema.Scalar("SELECT discount FROM payments WHERE order_id = '" + completed[0].order_id + "'") ==
+        200);
+}
+
+TEST_CASE("A coupon not issued or expired fails the payment, and a short balance leaves it unused",
+          "[payment][coupon]") {
+  Harness h("payment_db");
+  AddAccounts(h);
+  AddCoupons(h);
+  h.Deliver({WithCoupon("cx-1", 2, 100, "TEN"),        // user 2 holds no TEN
+             WithCoupon("cx-2", 1, 100, "EXPIRED"),    // its window ended
+             WithCoupon("cx-3", 1, 1000000, "TEN")});  // 999,700 to pay, 10,000 held
+  CHECK(BalanceOf(h, 1) == 10000);
+  CHECK(BalanceOf(h, 2) == 500);
+  const auto failed = h.Emitted(PaymentFailed::kType);
+  REQUIRE(failed.size() == 3);
+  CHECK(failed[0].payload.at("reason") == "COUPON_NOT_ISSUED");
+  CHECK(failed[1].payload.at("reason") == "COUPON_EXPIRED");
+  CHECK(failed[2].payload.at("reason") == "INSUFFICIENT_BALANCE");
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM coupons WHERE used_by_order_id IS NOT NULL") == 0);
+  // The coupon is still there for a payment the balance covers.
+  h.Deliver({WithCoupon("cx-4", 1, 1000, "TEN")});
+  CHECK(BalanceOf(h, 1) == 10000 - 900);
 }

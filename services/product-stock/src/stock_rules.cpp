@@ -47,7 +47,7 @@ void Reserve(StockState& s, StockDecision& d, const Incoming<contracts::OrderCre
   auto items = c.payload.items;
   std::sort(items.begin(), items.end(),
             [](const auto& a, const auto& b) { return a.product_id < b.product_id; });
-  contracts::StockReserved reserved{c.payload.user_id, {}, 0};
+  contracts::StockReserved reserved{c.payload.user_id, {}, 0, c.payload.coupon_id};
   for (const auto& item : items) {
     const auto it = s.products.find(item.product_id.value);
     // The total is checked as it is summed: one that cannot be represented cancels the order.

@@ -13,7 +13,7 @@ Envelope Created(const std::string& order, std::vector<OrderItem> items, std::in
   return Envelope::New(OrderCreated::kType, order, OrderCreated{UserId(user), std::move(items), {}});
 }
 Envelope PaymentFailedFor(const std::string& order) {
-  return Envelope::New(PaymentFailed::kType, order, PaymentFailed{UserId(1), 1, reasons::kInsufficientBalance});
+  return Envelope::New(PaymentFailed::kType, order, PaymentFailed{UserId(1), 1, reasons::kInsufficientBalance, {}});
 }
 long long Stock(const Harness& h, int product) {
   return h.schema.Scalar("SELECT stock FROM products WHERE product_id = " + std::to_string(product));

@@ -28,10 +28,10 @@ TEST_CASE("product-stock subscribes to what the saga declares it consumes", "[st
   CHECK(StockHandler().Topics() == Saga().ConsumedBy(Participant::kProductStock));
 }
 
-TEST_CASE("An order reserves every item, sorted, with prices and total", "[stock][decide]") {
+TEST_CASE("An order reserves every item, sorted, with prices, total and its coupon", "[stock][decide]") {
   const auto e = Ev(OrderCreated::kType, "o-1");
   const std::vector<StockEvent> batch{
-      Incoming<OrderCreated>{&e, {UserId(4), {{ProductId(3), 2}, {ProductId(1), 5}}, {}}}};
+      Incoming<OrderCreated>{&e, {UserId(4), {{ProductId(3), 2}, {ProductId(1), 5}}, "SPRING"}}};
   const auto d = Decide(Products({{1, {2001, 100}}, {3, {2003, 100}}}), batch);
   CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 95}, {3, 98}});
   CHECK(d.reservations == std::vector<Reservation>{{"o-1", {ProductId(1), 5, 2001}},
@@ -41,7 +41,7 @@ TEST_CASE("An order reserves every item, sorted, with prices and total", "[stock
   CHECK(d.events[0].cause == &e);
   CHECK(d.events[0].payload ==
         nlohmann::json(StockReserved{
-            UserId(4), {{ProductId(1), 5, 2001}, {ProductId(3), 2, 2003}}, 5 * 2001 + 2 * 2003}));
+            UserId(4), {{ProductId(1), 5, 2001}, {ProductId(3), 2, 2003}}, 5 * 2001 + 2 * 2003, "SPRING"}));
 }
 
 TEST_CASE("One unit short or an unknown product reserves nothing", "[stock][decide]") {
@@ -82,7 +82,7 @@ TEST_CASE("A failed payment gives back what its order holds, once", "[stock][dec
   const auto none = Ev(PaymentFailed::kType, "never-reserved");
   auto state = Products({{1, {10, 5}}, {2, {10, 0}}});
   state.held["o-9"] = {{ProductId(1), 2}, {ProductId(2), 3}};
-  const PaymentFailed why{UserId(1), 10, reasons::kInsufficientBalance};
+  const PaymentFailed why{UserId(1), 10, reasons::kInsufficientBalance, {}};
   const std::vector<StockEvent> batch{Incoming<PaymentFailed>{&f, why},
                                       Incoming<PaymentFailed>{&g, why},
                                       Incoming<PaymentFailed>{&none, why}};
@@ -100,7 +100,7 @@ TEST_CASE("The lock set is every ordered and held product, ascending", "[stock][
   const auto f = Ev(PaymentFailed::kType, "f");
   const std::vector<StockEvent> batch{
       Incoming<OrderCreated>{&a, {UserId(1), {{ProductId(9), 1}, {ProductId(2), 1}}, {}}},
-      Incoming<PaymentFailed>{&f, {UserId(1), 1, reasons::kUnknownUser}}};
+      Incoming<PaymentFailed>{&f, {UserId(1), 1, reasons::kUnknownUser, {}}}};
   std::map<std::string, std::vector<OrderItem>> held{{"f", {{ProductId(5), 1}, {ProductId(2), 1}}}};
   CHECK(ProductsOf(batch, held) == std::vector<std::int64_t>{2, 5, 9});
   const auto keys = KeysOf(batch);

@@ -20,6 +20,9 @@ inline constexpr const char* kUnknownProduct = "UNKNOWN_PRODUCT";
 inline constexpr const char* kAmountOutOfRange = "AMOUNT_OUT_OF_RANGE";
 inline constexpr const char* kInsufficientBalance = "INSUFFICIENT_BALANCE";
 inline constexpr const char* kUnknownUser = "UNKNOWN_USER";
+inline constexpr const char* kCouponNotIssued = "COUPON_NOT_ISSUED";
+inline constexpr const char* kCouponAlreadyUsed = "COUPON_ALREADY_USED";
+inline constexpr const char* kCouponExpired = "COUPON_EXPIRED";
 }  // namespace reasons
 
 struct PricedItem {
@@ -29,12 +32,13 @@ struct PricedItem {
   bool operator==(const PricedItem&) const = default;
 };
 
-/// stock.reserved: every item is reserved; amounts in won.
+/// stock.reserved: every item is reserved; amounts in won. couponId is the order's, passed on.
 struct StockReserved {
   static constexpr const char* kType = "stock.reserved";
   UserId user_id;
   std::vector<PricedItem> items;
   std::int64_t total_amount = 0;
+  std::optional<std::string> coupon_id;
   bool operator==(const StockReserved&) const = default;
 };
 
@@ -46,19 +50,25 @@ struct StockRejected {
   bool operator==(const StockRejected&) const = default;
 };
 
+/// payment.completed: `amount` was debited, which is the order's total minus `discount` (the
+/// coupon's, 0 without one).
 struct PaymentCompleted {
   static constexpr const char* kType = "payment.completed";
   UserId user_id;
   std::int64_t amount = 0;
+  std::int64_t discount = 0;
   std::string payment_id;
+  std::optional<std::string> coupon_id;
   bool operator==(const PaymentCompleted&) const = default;
 };
 
+/// payment.failed: nothing was debited and no coupon used; `amount` is the order's total.
 struct PaymentFailed {
   static constexpr const char* kType = "payment.failed";
   UserId user_id;
   std::int64_t amount = 0;
   std::string reason;
+  std::optional<std::string> coupon_id;
   bool operator==(const PaymentFailed&) const = default;
 };
 
@@ -69,9 +79,12 @@ struct StockReleased {
   bool operator==(const StockReleased&) const = default;
 };
 
-/// order.completed: the saga ended COMPLETED.
+/// order.completed: the saga ended COMPLETED; what was debited and the coupon's discount.
 struct OrderCompleted {
   static constexpr const char* kType = "order.completed";
+  std::int64_t amount = 0;
+  std::int64_t discount = 0;
+  std::optional<std::string> coupon_id;
   bool operator==(const OrderCompleted&) const = default;
 };
 

@@ -26,7 +26,11 @@ struct StepIn {
   const messaging::Event* event;
   std::optional<std::string> reason;  ///< of stock.rejected and payment.failed
   std::string occurred;               ///< DATETIME text of occurredAt
+  Money money = {};
 };
+
+/// Adds the money a step carries to its JSON (amount, discount, couponId; only those present).
+void AddMoney(nlohmann::json& step, const Money& money);
 
 /// The batch's events as steps, in order. Throws ContractError for an occurredAt that is not
 /// yyyy-mm-ddThh:mm:ss.mmmZ.
@@ -62,6 +66,7 @@ struct StepRow {
   std::string type;
   std::optional<std::string> reason;
   std::string at;  ///< DATETIME text
+  Money money = {};
 };
 
 /// What a batch changes: the sagas that became final, the steps to record (the batch's and the
@@ -76,7 +81,8 @@ struct CompletionDecision {
 
 /// The batch applied to the state; no I/O. An open saga is decided on its stored and new steps;
 /// a final one only gains a late step. A saga that becomes final gets its announcing event
-/// (id from `new_id`, time `now`, ISO-8601), caused by its last event in the batch.
+/// (id from `new_id`, time `now`, ISO-8601), caused by its last event in the batch;
+/// order.completed carries payment.completed's amount, discount and couponId.
 CompletionDecision Decide(const CompletionState& state, const std::vector<StepIn>& steps,
                           const std::string& now, const std::function<std::string()>& new_id);
 

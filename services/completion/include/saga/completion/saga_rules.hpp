@@ -7,9 +7,20 @@
 
 namespace saga::completion {
 
+/// The money and coupon a step's event carries, each absent when it does not: the total of
+/// stock.reserved and payment.failed, the debit and discount of payment.completed, the couponId
+/// of every event of an order that has one.
+struct Money {
+  std::optional<std::int64_t> amount;
+  std::optional<std::int64_t> discount;
+  std::optional<std::string> coupon_id;
+  bool operator==(const Money&) const = default;
+};
+
 struct Step {
   std::string event_type;
   std::optional<std::string> reason;  // of stock.rejected and payment.failed
+  Money money = {};
 };
 
 struct Outcome {

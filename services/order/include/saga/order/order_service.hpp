@@ -35,6 +35,8 @@ struct OrderView {
   std::vector<contracts::OrderItem> items;
   std::string created_at;
   std::string updated_at;
+  std::optional<std::int64_t> amount;    ///< what was debited, once COMPLETED
+  std::optional<std::int64_t> discount;  ///< the coupon's discount, once COMPLETED
 };
 
 /// One POST /orders to write.
@@ -59,6 +61,8 @@ struct FinalStatus {
   std::string order_id;
   std::string status;  // COMPLETED or CANCELLED
   std::optional<std::string> reason;
+  std::optional<std::int64_t> amount;  // debited, and the coupon's discount (COMPLETED)
+  std::optional<std::int64_t> discount;
 };
 
 class OrderWriter;
