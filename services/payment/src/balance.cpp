@@ -1,58 +1,86 @@
 #include "saga/payment/balance.hpp"
 
+#include <map>
+#include <set>
+#include <vector>
+
 #include "saga/contracts/saga.hpp"
+#include "saga/db/rows.hpp"
 #include "sql.hpp"
 
 namespace saga::payment {
 
-ChargeResult Charge(db::Transaction& tx, std::int64_t user_id, std::int64_t amount,
-                    const std::optional<std::string>& idempotency_key) {
+std::vector<ChargeOutcome> ChargeMany(db::Transaction& tx, const std::vector<const ChargeRequest*>& requests) {
   auto& conn = tx.Conn();
-  return db::detail::Translate(&conn, [&]() -> ChargeResult {
-    if (idempotency_key) {
-      auto& st = conn.Prepare(sql::kGetCharge);
-      st.setString(1, *idempotency_key);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      if (rs->next()) {
-        if (rs->getInt64(1) != user_id || rs->getInt64(2) != amount) {
-          throw ChargeKeyConflict("Idempotency-Key was already used for another charge");
-        }
-        return {user_id, rs->getInt64(3), amount, rs->getInt64(4), true};
+  return db::detail::Translate(&conn, [&] {
+    std::vector<ChargeOutcome> out(requests.size());
+    std::vector<std::string> keys;
+    for (const auto* r : requests) {
+      if (r->idempotency_key) keys.push_back(*r->idempotency_key);
+    }
+    std::map<std::string, ChargeResult> stored;
+    db::QueryIn(conn, sql::kGetChargesHead, keys, [&](::sql::ResultSet& rs) {
+      stored[rs.getString(1).asStdString()] = {rs.getInt64(2), rs.getInt64(4), rs.getInt64(3), rs.getInt64(5), true};
+    });
+    std::vector<bool> applies(requests.size(), false);
+    std::set<std::int64_t> users;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      const auto& r = *requests[i];
+      const auto it = r.idempotency_key ? stored.find(*r.idempotency_key) : stored.end();
+      if (it == stored.end()) {
+        applies[i] = true;
+        users.insert(r.user_id);
+      } else if (it->second.user_id != r.user_id || it->second.charged_amount != r.amount) {
+        out[i] = {{}, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key was already used for another charge"};
+      } else {
+        out[i] = {it->second, {}, {}};
       }
     }
-    auto& ensure = conn.Prepare(sql::kEnsureAccount);
-    ensure.setInt64(1, user_id);
-    ensure.executeUpdate();
-    std::int64_t previous = 0;
-    {
-      auto& st = conn.Prepare(sql::kLockAccount);
-      st.setInt64(1, user_id);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      rs->next();
-      previous = rs->getInt64(1);
+    if (users.empty()) return out;
+    const std::vector<std::int64_t> ascending(users.begin(), users.end());
+    db::ExecuteRows(
+        conn, sql::kEnsureAccountsHead, sql::kEnsureAccountsRow, ascending.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setInt64(p, ascending[i]); },
+        sql::kEnsureAccountsTail);
+    std::map<std::int64_t, std::int64_t> balances;
+    db::QueryIn(
+        conn, sql::kLockAccountsHead, ascending,
+        [&](::sql::ResultSet& rs) { balances[rs.getInt64(1)] = rs.getInt64(2); }, sql::kLockAccountsTail);
+    std::vector<std::size_t> keyed;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+      if (!applies[i]) continue;
+      const auto& r = *requests[i];
+      auto& balance = balances.at(r.user_id);
+      const auto current = contracts::AddAmounts(balance, r.amount);
+      if (!current) {
+        out[i] = {{}, "BALANCE_OUT_OF_RANGE",
+                  "the balance " + std::to_string(balance) + " plus " + std::to_string(r.amount) +
+                      " would be past the limit of " + std::to_string(contracts::kMaxAmount)};
+        continue;
+      }
+      out[i] = {{r.user_id, balance, r.amount, *current, false}, {}, {}};
+      balance = *current;
+      if (r.idempotency_key) keyed.push_back(i);
     }
-    const auto current = contracts::AddAmounts(previous, amount);
-    if (!current) {
-      throw BalanceOutOfRange("the balance " + std::to_string(previous) + " plus " + std::to_string(amount) +
-                              " would be past the limit of " + std::to_string(contracts::kMaxAmount));
-    }
-    auto& credit = conn.Prepare(sql::kCredit);
-    credit.setInt64(1, amount);
-    credit.setInt64(2, user_id);
-    credit.executeUpdate();
-    ChargeResult result{user_id, previous, amount, *current, false};
-    if (idempotency_key) {
-      // A concurrent request with the same key blocks here until this one commits, then fails
-      // with a duplicate key: InTransaction does not retry that, the caller replays instead.
-      auto& ins = conn.Prepare(sql::kInsertCharge);
-      ins.setString(1, *idempotency_key);
-      ins.setInt64(2, user_id);
-      ins.setInt64(3, amount);
-      ins.setInt64(4, result.previous_balance);
-      ins.setInt64(5, result.current_balance);
-      ins.executeUpdate();
-    }
-    return result;
+    const std::vector<std::pair<std::int64_t, std::int64_t>> changed(balances.begin(), balances.end());
+    db::ExecuteRows(
+        conn, sql::kSetBalancesHead, sql::kSetBalancesRow, changed.size(),
+        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+          st.setInt64(p, changed[i].first);
+          st.setInt64(p + 1, changed[i].second);
+        },
+        sql::kSetBalancesTail, " UNION ALL ");
+    db::ExecuteRows(conn, sql::kInsertChargesHead, sql::kInsertChargesRow, keyed.size(),
+                    [&](::sql::PreparedStatement& st, std::size_t k, int p) {
+                      const auto& r = *requests[keyed[k]];
+                      const auto& c = out[keyed[k]].result;
+                      st.setString(p, *r.idempotency_key);
+                      st.setInt64(p + 1, r.user_id);
+                      st.setInt64(p + 2, r.amount);
+                      st.setInt64(p + 3, c.previous_balance);
+                      st.setInt64(p + 4, c.current_balance);
+                    });
+    return out;
   });
 }
 

@@ -4,9 +4,12 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <map>
 #include <memory>
+#include <set>
 
 #include "saga/db/error.hpp"
+#include "saga/db/rows.hpp"
 #include "saga/db/values.hpp"
 #include "sql.hpp"
 
@@ -98,37 +101,76 @@ std::optional<StoredCampaign> GetCampaign(db::Transaction& tx, const std::string
   });
 }
 
-IssuedCoupon Issue(db::Transaction& tx, const std::string& coupon_id, std::int64_t user_id) {
-  auto& conn = tx.Conn();
-  try {
-    db::detail::Translate(&conn, [&] {
-      auto& st = conn.Prepare(sql::kInsertCoupon);
-      st.setString(1, coupon_id);
-      st.setInt64(2, user_id);
-      st.executeUpdate();
-    });
-  } catch (const db::Error& e) {
-    if (!e.IsDuplicateKey()) throw;
-    throw IssueRefused("COUPON_ALREADY_ISSUED",
-                       "user " + std::to_string(user_id) + " already has a coupon of " + coupon_id);
-  }
-  return db::detail::Translate(&conn, [&] {
-    auto& take = conn.Prepare(sql::kTakeCoupon);
-    take.setString(1, coupon_id);
-    if (take.executeUpdate() == 0) {
-      auto& st = conn.Prepare(sql::kCampaignState);
-      st.setString(1, coupon_id);
-      std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-      if (!rs->next()) throw IssueRefused("COUPON_NOT_FOUND", "no coupon campaign " + coupon_id);
-      if (!rs->getBoolean(2)) throw IssueRefused("COUPON_NOT_ACTIVE", "coupon " + coupon_id + " is not valid now");
-      throw IssueRefused("COUPON_SOLD_OUT", "every coupon of " + coupon_id + " is issued");
+void QueryCouponPairs(db::Connection& conn, const char* head, const char* tail,
+                      const std::vector<std::pair<std::string, std::int64_t>>& pairs,
+                      const std::function<void(::sql::ResultSet&)>& on_row) {
+  std::size_t at = 0;
+  for (const auto k : db::ChunkSizes(pairs.size())) {
+    auto& st = conn.Prepare(db::RepeatRows(head, "(?, ?)", k, tail));
+    for (std::size_t i = 0; i < k; ++i) {
+      st.setString(static_cast<int>(2 * i + 1), pairs[at + i].first);
+      st.setInt64(static_cast<int>(2 * i + 2), pairs[at + i].second);
     }
-    auto& st = conn.Prepare(sql::kIssuedCoupon);
-    st.setString(1, coupon_id);
-    st.setInt64(2, user_id);
     std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-    rs->next();
-    return IssuedCoupon{db::IsoFromDateTime(rs->getString(2).asStdString()), rs->getInt64(1)};
+    while (rs->next()) on_row(*rs);
+    at += k;
+  }
+}
+
+std::vector<IssueOutcome> IssueMany(db::Transaction& tx, const std::vector<const IssueRequest*>& requests) {
+  auto& conn = tx.Conn();
+  return db::detail::Translate(&conn, [&] {
+    std::vector<IssueOutcome> out(requests.size());
+    std::map<std::string, std::vector<std::size_t>> by_campaign;  // ascending: the lock order
+    for (std::size_t i = 0; i < requests.size(); ++i) by_campaign[requests[i]->coupon_id].push_back(i);
+    for (const auto& [coupon_id, indexes] : by_campaign) {
+      const auto refuse_all = [&](const char* code, const std::string& message) {
+        for (const auto i : indexes) out[i] = {{}, 0, code, message};
+      };
+      auto& lock = conn.Prepare(sql::kLockCampaignForIssue);
+      lock.setString(1, coupon_id);
+      std::unique_ptr<::sql::ResultSet> rs(lock.executeQuery());
+      if (!rs->next()) {
+        refuse_all("COUPON_NOT_FOUND", "no coupon campaign " + coupon_id);
+        continue;
+      }
+      if (!rs->getBoolean(2)) {
+        refuse_all("COUPON_NOT_ACTIVE", "coupon " + coupon_id + " is not valid now");
+        continue;
+      }
+      auto remaining = rs->getInt64(1);
+      const auto now = rs->getString(3).asStdString();
+      std::vector<std::pair<std::string, std::int64_t>> asking;
+      for (const auto i : indexes) asking.emplace_back(coupon_id, requests[i]->user_id);
+      std::set<std::int64_t> holders;
+      QueryCouponPairs(conn, sql::kHeldCouponsHead, ")", asking,
+                       [&](::sql::ResultSet& row) { holders.insert(row.getInt64(1)); });
+      std::vector<std::int64_t> granted;
+      for (const auto i : indexes) {
+        const auto user = requests[i]->user_id;
+        if (!holders.insert(user).second) {
+          out[i] = {{}, 0, "COUPON_ALREADY_ISSUED",
+                    "user " + std::to_string(user) + " already has a coupon of " + coupon_id};
+        } else if (remaining == 0) {
+          out[i] = {{}, 0, "COUPON_SOLD_OUT", "every coupon of " + coupon_id + " is issued"};
+        } else {
+          out[i] = {db::IsoFromDateTime(now), --remaining, {}, {}};
+          granted.push_back(user);
+        }
+      }
+      if (granted.empty()) continue;
+      db::ExecuteRows(conn, sql::kInsertCouponsHead, sql::kInsertCouponsRow, granted.size(),
+                      [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+                        st.setString(p, coupon_id);
+                        st.setInt64(p + 1, granted[i]);
+                        st.setString(p + 2, now);
+                      });
+      auto& add = conn.Prepare(sql::kAddIssued);
+      add.setInt64(1, static_cast<std::int64_t>(granted.size()));
+      add.setString(2, coupon_id);
+      add.executeUpdate();
+    }
+    return out;
   });
 }
 

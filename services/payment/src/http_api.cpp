@@ -6,6 +6,7 @@
 #include "payment_store.hpp"
 #include "saga/contracts/json.hpp"
 #include "saga/db/error.hpp"
+#include "saga/db/group_commit.hpp"
 #include "saga/payment/balance.hpp"
 #include "saga/payment/coupon_rules.hpp"
 #include "saga/runtime/db_http.hpp"
@@ -23,37 +24,63 @@ std::int64_t UserIdParam(const http::Request& req) {
   return id;
 }
 
+// Group commit of the two hot writes, charge and issue (docs/adr/0008): each request is checked
+// on the I/O thread and answered from the writer thread once its batch committed.
+constexpr std::size_t kMaxBatch = 64;
+constexpr int kWriters = 2;
+using ChargeWriter = db::GroupCommit<ChargeRequest, ChargeOutcome>;
+using IssueWriter = db::GroupCommit<store::IssueRequest, store::IssueOutcome>;
+
+// A failed batch's error as the answer a synchronous handler would give.
+template <typename F>
+http::Response Answer(std::exception_ptr error, F&& make) {
+  return runtime::WithDatabase([&] {
+    if (error) std::rethrow_exception(error);
+    return make();
+  });
+}
+
 // POST /users/{userId}/balance/charge {"amount": N}, with an optional Idempotency-Key.
-http::Response PostCharge(db::Pool& pool, const http::Request& req) {
-  const auto user_id = UserIdParam(req);
+void PostCharge(const std::shared_ptr<ChargeWriter>& writer, const http::Request& req, http::Reply reply) {
+  ChargeRequest request{UserIdParam(req), 0, req.IdempotencyKey()};
   const auto body = req.Json();
   const auto it = body.is_object() ? body.find("amount") : body.end();
   if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0 ||
       it->get<std::int64_t>() > 1'000'000'000'000LL) {
     throw http::ValidationFailed("amount", "amount must be an integer from 1 to 1000000000000");
   }
-  const auto amount = it->get<std::int64_t>();
-  const auto key = req.IdempotencyKey();
-  for (int attempt = 1;; ++attempt) {
-    try {
-      const auto c = runtime::Transact(
-          pool, [&](db::Transaction& tx) { return Charge(tx, user_id, amount, key); });
-      auto res = http::Response::Json(200, {{"userId", c.user_id},
-                                            {"previousBalance", c.previous_balance},
-                                            {"chargedAmount", c.charged_amount},
-                                            {"currentBalance", c.current_balance}});
-      if (c.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
-      return res;
-    } catch (const ChargeKeyConflict& e) {
-      throw http::HttpError(422, "IDEMPOTENCY_KEY_REUSED", e.what(), "Idempotency-Key");
-    } catch (const BalanceOutOfRange& e) {
-      throw http::HttpError(422, "BALANCE_OUT_OF_RANGE", e.what(), "amount");
-    } catch (const db::Error& e) {
-      // Lost the race for this key to a concurrent request: our credit was rolled back; the
-      // next attempt finds the winner's answer and replays it.
-      if (!e.IsDuplicateKey() || attempt >= 2) throw;
-    }
-  }
+  request.amount = it->get<std::int64_t>();
+  const auto submit = [writer, reply](ChargeRequest request, int attempt, const auto& self) -> void {
+    writer->Submit(request, [writer, reply, request, attempt, self](std::optional<ChargeOutcome> outcome,
+                                                                   std::exception_ptr error) {
+      if (error && attempt < 2) {
+        try {
+          std::rethrow_exception(error);
+        } catch (const db::Error& e) {
+          // Lost the race for this key to a concurrent batch: ours rolled back; the next attempt
+          // finds the winner's answer and replays it.
+          if (e.IsDuplicateKey()) return self(request, attempt + 1, self);
+        } catch (...) {
+        }
+      }
+      reply.Answer([&] {
+        return Answer(error, [&] {
+          if (outcome->refusal == "IDEMPOTENCY_KEY_REUSED") {
+            throw http::HttpError(422, outcome->refusal, outcome->message, "Idempotency-Key");
+          }
+          if (!outcome->refusal.empty()) throw http::HttpError(422, outcome->refusal, outcome->message, "amount");
+          const auto& c = outcome->result;
+          auto res = http::Response::Json(200, {{"userId", c.user_id},
+                                                {"previousBalance", c.previous_balance},
+                                                {"chargedAmount", c.charged_amount},
+                                                {"currentBalance", c.current_balance}});
+          if (c.replayed) res.headers.emplace_back("Idempotent-Replayed", "true");
+          return res;
+        });
+      });
+    });
+  };
+  submit(std::move(request), 1, submit);
 }
 
 // GET /users/{userId}/balance
@@ -148,21 +175,29 @@ http::Response GetCoupon(db::Pool& pool, const http::Request& req) {
 }
 
 // POST /coupons/{couponId}/issue {"userId": N}: first come, first served, one per user.
-http::Response IssueCoupon(db::Pool& pool, const http::Request& req) {
-  const auto id = CouponIdParam(req);
+void IssueCoupon(const std::shared_ptr<IssueWriter>& writer, const http::Request& req, http::Reply reply) {
+  auto id = CouponIdParam(req);
   const auto body = req.Json();
   const auto it = body.is_object() ? body.find("userId") : body.end();
   if (it == body.end() || !it->is_number_integer() || it->get<std::int64_t>() <= 0) {
     throw http::ValidationFailed("userId", "userId must be a positive integer");
   }
   const auto user_id = it->get<std::int64_t>();
-  try {
-    const auto issued = runtime::Transact(pool, [&](db::Transaction& tx) { return store::Issue(tx, id, user_id); });
-    return http::Response::Json(
-        201, {{"couponId", id}, {"userId", user_id}, {"issuedAt", issued.issued_at}, {"remaining", issued.remaining}});
-  } catch (const store::IssueRefused& e) {
-    throw http::HttpError(e.Code() == "COUPON_NOT_FOUND" ? 404 : 409, e.Code(), e.what(), "couponId");
-  }
+  writer->Submit({id, user_id}, [reply, id, user_id](std::optional<store::IssueOutcome> outcome,
+                                                    std::exception_ptr error) {
+    reply.Answer([&] {
+      return Answer(error, [&] {
+        const auto& o = *outcome;
+        if (!o.refusal.empty()) {
+          throw http::HttpError(o.refusal == "COUPON_NOT_FOUND" ? 404 : 409, o.refusal, o.message, "couponId");
+        }
+        return http::Response::Json(201, {{"couponId", id},
+                                          {"userId", user_id},
+                                          {"issuedAt", o.issued_at},
+                                          {"remaining", o.remaining}});
+      });
+    });
+  });
 }
 
 // GET /users/{userId}/coupons
@@ -185,8 +220,19 @@ http::Response GetUserCoupons(db::Pool& pool, const http::Request& req) {
 
 http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   http::Router r;
-  r.Add("POST", "/users/{userId}/balance/charge",
-        [&pool](const http::Request& req) { return PostCharge(pool, req); });
+  auto charges = std::make_shared<ChargeWriter>(
+      pool, [](db::Transaction& tx, const std::vector<const ChargeRequest*>& batch) { return ChargeMany(tx, batch); },
+      ChargeWriter::Options{.max_batch = kMaxBatch,
+                            .writers = kWriters,
+                            .key = [](const ChargeRequest& c) { return c.idempotency_key; }});
+  auto issues = std::make_shared<IssueWriter>(
+      pool,
+      [](db::Transaction& tx, const std::vector<const store::IssueRequest*>& batch) {
+        return store::IssueMany(tx, batch);
+      },
+      IssueWriter::Options{.max_batch = kMaxBatch, .writers = kWriters});
+  r.AddAsync("POST", "/users/{userId}/balance/charge",
+             [charges](const http::Request& req, http::Reply reply) { PostCharge(charges, req, std::move(reply)); });
   r.Add("GET", "/users/{userId}/balance",
         [&pool](const http::Request& req) { return GetBalance(pool, req); });
   r.Add("GET", "/payments/{orderId}",
@@ -194,7 +240,8 @@ http::Router MakeRouter(db::Pool& pool, std::string admin_token) {
   r.Add("PUT", "/coupons/{couponId}",
         [&pool, admin_token](const http::Request& req) { return PutCoupon(pool, admin_token, req); });
   r.Add("GET", "/coupons/{couponId}", [&pool](const http::Request& req) { return GetCoupon(pool, req); });
-  r.Add("POST", "/coupons/{couponId}/issue", [&pool](const http::Request& req) { return IssueCoupon(pool, req); });
+  r.AddAsync("POST", "/coupons/{couponId}/issue",
+             [issues](const http::Request& req, http::Reply reply) { IssueCoupon(issues, req, std::move(reply)); });
   r.Add("GET", "/users/{userId}/coupons", [&pool](const http::Request& req) { return GetUserCoupons(pool, req); });
   return r;
 }

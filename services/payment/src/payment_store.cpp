@@ -10,6 +10,7 @@
 
 #include "saga/db/rows.hpp"
 #include "saga/db/values.hpp"
+#include "coupon_store.hpp"
 #include "sql.hpp"
 
 namespace saga::payment::store {
@@ -26,19 +27,9 @@ PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events) 
   const auto coupons = CouponsOf(events);
   if (coupons.empty()) return s;
   // The coupon rows (locked), then their campaigns' terms.
-  std::size_t at = 0;
-  for (const auto k : db::ChunkSizes(coupons.size())) {
-    auto& st = conn.Prepare(db::RepeatRows(sql::kLockCouponsHead, sql::kLockCouponsRow, k, sql::kLockCouponsTail));
-    for (std::size_t i = 0; i < k; ++i) {
-      st.setString(static_cast<int>(2 * i + 1), coupons[at + i].first);
-      st.setInt64(static_cast<int>(2 * i + 2), coupons[at + i].second);
-    }
-    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) {
-      s.coupons[{rs->getString(1).asStdString(), rs->getInt64(2)}].used_by = db::OptionalString(*rs, 3);
-    }
-    at += k;
-  }
+  QueryCouponPairs(conn, sql::kLockCouponsHead, sql::kLockCouponsTail, coupons, [&](::sql::ResultSet& rs) {
+    s.coupons[{rs.getString(1).asStdString(), rs.getInt64(2)}].used_by = db::OptionalString(rs, 3);
+  });
   std::vector<std::string> campaigns;
   for (const auto& [key, held] : s.coupons) {
     if (campaigns.empty() || campaigns.back() != key.first) campaigns.push_back(key.first);

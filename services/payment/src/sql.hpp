@@ -21,7 +21,6 @@ inline constexpr const char* kGetPayment =
 // campaign row, hot while coupons are issued, is read without a lock).
 inline constexpr const char* kLockCouponsHead =
     "SELECT coupon_id, user_id, used_by_order_id FROM coupons WHERE (coupon_id, user_id) IN (";
-inline constexpr const char* kLockCouponsRow = "(?, ?)";
 inline constexpr const char* kLockCouponsTail = ") ORDER BY coupon_id, user_id FOR UPDATE";
 inline constexpr const char* kCampaignTermsHead =
     "SELECT coupon_id, discount_type, discount_value, max_discount, "
@@ -33,18 +32,16 @@ inline constexpr const char* kUseCouponsTail =
     ") v ON v.coupon_id = u.coupon_id AND v.user_id = u.user_id "
     "SET u.used_by_order_id = v.order_id, u.used_at = UTC_TIMESTAMP(3) WHERE u.used_by_order_id IS NULL";
 
-inline constexpr const char* kLockAccount = "SELECT balance FROM accounts WHERE user_id = ? FOR UPDATE";
-inline constexpr const char* kEnsureAccount =
-    "INSERT INTO accounts (user_id, balance, updated_at) VALUES (?, 0, UTC_TIMESTAMP(3)) "
-    "ON DUPLICATE KEY UPDATE user_id = user_id";
-inline constexpr const char* kCredit =
-    "UPDATE accounts SET balance = balance + ?, updated_at = UTC_TIMESTAMP(3) WHERE user_id = ?";
+// Charges (balance.cpp), a batch at a time: keys seen before, new accounts, then kLockAccounts*.
+inline constexpr const char* kGetChargesHead =
+    "SELECT idem_key, user_id, amount, previous_balance, current_balance FROM charges WHERE idem_key IN (";
+inline constexpr const char* kEnsureAccountsHead = "INSERT INTO accounts (user_id, balance, updated_at) VALUES ";
+inline constexpr const char* kEnsureAccountsRow = "(?, 0, UTC_TIMESTAMP(3))";
+inline constexpr const char* kEnsureAccountsTail = " ON DUPLICATE KEY UPDATE user_id = accounts.user_id";
 inline constexpr const char* kGetBalance = "SELECT balance FROM accounts WHERE user_id = ?";
-inline constexpr const char* kInsertCharge =
-    "INSERT INTO charges (idem_key, user_id, amount, previous_balance, current_balance, created_at) "
-    "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
-inline constexpr const char* kGetCharge =
-    "SELECT user_id, amount, previous_balance, current_balance FROM charges WHERE idem_key = ?";
+inline constexpr const char* kInsertChargesHead =
+    "INSERT INTO charges (idem_key, user_id, amount, previous_balance, current_balance, created_at) VALUES ";
+inline constexpr const char* kInsertChargesRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
 
 
 // Coupons (coupon_store.cpp). A campaign's `issued` is the one hot row of a first-come issue: it is
@@ -61,20 +58,16 @@ inline constexpr const char* kInsertCampaign =
 inline constexpr const char* kUpdateCampaign =
     "UPDATE coupon_campaigns SET name = ?, discount_type = ?, discount_value = ?, max_discount = ?, "
     "quantity = ?, valid_from = ?, valid_until = ?, updated_at = UTC_TIMESTAMP(3) WHERE coupon_id = ?";
-// The user's coupon first: a repeat fails on the primary key without touching the campaign row.
-inline constexpr const char* kInsertCoupon =
-    "INSERT INTO coupons (coupon_id, user_id, issued_at) VALUES (?, ?, UTC_TIMESTAMP(3))";
-inline constexpr const char* kTakeCoupon =
-    "UPDATE coupon_campaigns SET issued = issued + 1 WHERE coupon_id = ? AND issued < quantity "
-    "AND (valid_from IS NULL OR valid_from <= UTC_TIMESTAMP(3)) "
-    "AND (valid_until IS NULL OR valid_until > UTC_TIMESTAMP(3))";
-inline constexpr const char* kIssuedCoupon =
-    "SELECT c.quantity - c.issued, CAST(u.issued_at AS CHAR) FROM coupon_campaigns c "
-    "JOIN coupons u ON u.coupon_id = c.coupon_id WHERE c.coupon_id = ? AND u.user_id = ?";
-// Why a take found no coupon: 1 when the campaign is inside its validity window.
-inline constexpr const char* kCampaignState =
+// A batch of issues locks each campaign row once: what remains, whether it is valid now, and now.
+inline constexpr const char* kLockCampaignForIssue =
     "SELECT quantity - issued, (valid_from IS NULL OR valid_from <= UTC_TIMESTAMP(3)) "
-    "AND (valid_until IS NULL OR valid_until > UTC_TIMESTAMP(3)) FROM coupon_campaigns WHERE coupon_id = ?";
+    "AND (valid_until IS NULL OR valid_until > UTC_TIMESTAMP(3)), CAST(UTC_TIMESTAMP(3) AS CHAR) "
+    "FROM coupon_campaigns WHERE coupon_id = ? FOR UPDATE";
+// Who of a batch holds a coupon already (read under the campaign's lock, which every issue takes).
+inline constexpr const char* kHeldCouponsHead = "SELECT user_id FROM coupons WHERE (coupon_id, user_id) IN (";
+inline constexpr const char* kInsertCouponsHead = "INSERT INTO coupons (coupon_id, user_id, issued_at) VALUES ";
+inline constexpr const char* kInsertCouponsRow = "(?, ?, ?)";
+inline constexpr const char* kAddIssued = "UPDATE coupon_campaigns SET issued = issued + ? WHERE coupon_id = ?";
 inline constexpr const char* kUserCoupons =
     "SELECT c.coupon_id, c.name, c.discount_type, c.discount_value, c.max_discount, c.quantity, c.issued, "
     "CAST(c.valid_from AS CHAR), CAST(c.valid_until AS CHAR), CAST(u.issued_at AS CHAR), "

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "saga/contracts/saga.hpp"
 #include "saga/contracts/saga_events.hpp"
 #include "saga/payment/balance.hpp"
 #include "saga/payment/payment_handler.hpp"
@@ -57,17 +58,30 @@ TEST_CASE("Insufficient balance or an unknown user fails the payment and debits 
   CHECK(BalanceOf(h, 2) == 0);
 }
 
-TEST_CASE("Concurrent charges of one user are all counted and a repeated key once", "[payment]") {
+namespace {
+
+using saga::payment::ChargeOutcome;
+using saga::payment::ChargeRequest;
+
+std::vector<ChargeOutcome> ChargeBatch(Harness& h, const std::vector<ChargeRequest>& batch) {
+  std::vector<const ChargeRequest*> requests;
+  for (const auto& r : batch) requests.push_back(&r);
+  return saga::db::InTransaction(h.pool, [&](saga::db::Transaction& tx) {
+    auto out = saga::payment::ChargeMany(tx, requests);
+    tx.Commit();
+    return out;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("Concurrent charge batches of one user are all counted and a repeated key once", "[payment]") {
   Harness h("payment_db");
   AddAccounts(h);
   auto charge = [&](std::int64_t amount, std::optional<std::string> key) {
     for (;;) {
       try {
-        return saga::db::InTransaction(h.pool, [&](saga::db::Transaction& tx) {
-          auto r = saga::payment::Charge(tx, 1, amount, key);
-          tx.Commit();
-          return r;
-        });
+        return ChargeBatch(h, {{1, amount, key}, {2, 1, std::nullopt}}).front();
       } catch (const saga::db::Error& e) {
         if (!e.IsDuplicateKey()) throw;  // lost the race for the key: replay
       }
@@ -78,7 +92,33 @@ TEST_CASE("Concurrent charges of one user are all counted and a repeated key onc
   for (int i = 0; i < 10; ++i) threads.emplace_back([&] { charge(7, std::string("same-key")); });
   for (auto& t : threads) t.join();
   CHECK(BalanceOf(h, 1) == 10000 + 10 * 100 + 7);
-  CHECK_THROWS_AS(charge(8, std::string("same-key")), saga::payment::ChargeKeyConflict);
+  CHECK(BalanceOf(h, 2) == 500 + 20);  // a batch that lost the key race was rolled back whole, then committed once
+  CHECK(charge(8, std::string("same-key")).refusal == "IDEMPOTENCY_KEY_REUSED");
+}
+
+TEST_CASE("One charge batch applies its requests in order, replays and refuses each alone", "[payment]") {
+  Harness h("payment_db");
+  AddAccounts(h);
+  ChargeBatch(h, {{1, 5, "before"}});
+  const auto limit = saga::contracts::kMaxAmount;
+  const auto out = ChargeBatch(h, {{1, 100, "k-1"},
+                                   {3, 50, std::nullopt},     // a new user: an account at 0
+                                   {1, 5, "before"},          // the first answer again
+                                   {1, 6, "before-x"},        // new key: applied
+                                   {2, limit, std::nullopt},  // past the money limit: refused alone
+                                   {1, 1, std::nullopt}});
+  REQUIRE(out.size() == 6);
+  CHECK((out[0].result.previous_balance == 10005 && out[0].result.current_balance == 10105));
+  CHECK((out[1].result.previous_balance == 0 && out[1].result.current_balance == 50));
+  CHECK((out[2].result.replayed && out[2].result.current_balance == 10005));
+  CHECK(out[3].result.current_balance == 10111);
+  CHECK(out[4].refusal == "BALANCE_OUT_OF_RANGE");
+  CHECK(out[5].result.current_balance == 10112);
+  CHECK(BalanceOf(h, 1) == 10112);
+  CHECK(BalanceOf(h, 2) == 500);
+  CHECK(BalanceOf(h, 3) == 50);
+  CHECK(h.schema.Scalar("SELECT current_balance FROM charges WHERE idem_key = 'before-x'") == 10111);
+  CHECK(ChargeBatch(h, {{2, 5, "k-1"}}).front().refusal == "IDEMPOTENCY_KEY_REUSED");
 }
 
 TEST_CASE("Within one batch, each payment sees the balance the earlier ones left", "[payment]") {
