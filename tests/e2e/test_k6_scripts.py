@@ -17,7 +17,8 @@ from stack import ADMIN_TOKEN, COMPLETION_URL, ORDER_URL, PAYMENT_URL, PRODUCT_U
 
 K6_DIR = SOURCE_DIR / "loadtest" / "k6"
 SHIM = SOURCE_DIR / "tests" / "e2e" / "k6shim"
-SCRIPTS = ["order-create.js", "saga-e2e.js", "stock-consistency.js", "payment-idempotency.js"]
+SCRIPTS = ["order-create.js", "saga-e2e.js", "stock-consistency.js", "payment-idempotency.js", "persona-a.js",
+           "persona-b.js", "persona-c.js"]
 
 # (method, path pattern) -> (request schema or None, {status: response schema})
 ROUTES = [
@@ -29,6 +30,13 @@ ROUTES = [
     ("GET", r"/users/\d+/balance", None, {200: "http/balance.response.schema.json"}),
     ("POST", r"/users/\d+/balance/charge", "http/charge.request.schema.json", {200: "http/charge.response.schema.json"}),
     ("GET", r"/payments/[0-9a-f-]{36}", None, {200: "http/payment.response.schema.json"}),
+    ("GET", r"/products/top", None, {200: "http/top-products.response.schema.json"}),
+    ("PUT", r"/coupons/[A-Za-z0-9._-]+", "http/put-coupon.request.schema.json",
+     {200: "http/coupon.response.schema.json", 201: "http/coupon.response.schema.json"}),
+    ("GET", r"/coupons/[A-Za-z0-9._-]+", None, {200: "http/coupon.response.schema.json"}),
+    ("POST", r"/coupons/[A-Za-z0-9._-]+/issue", "http/issue-coupon.request.schema.json",
+     {201: "http/issue-coupon.response.schema.json"}),
+    ("GET", r"/users/\d+/coupons", None, {200: "http/user-coupons.response.schema.json"}),
 ]
 
 
@@ -179,6 +187,44 @@ class K6ScriptsTest(unittest.TestCase):
         # teardown() replayed the key and was answered with the same order.
         replays = [e for e in exchanges if e["method"] == "POST" and e["url"].endswith("/orders")]
         self.assertEqual(len({json.loads(e["responseBody"])["orderId"] for e in replays}), 1)
+
+    def test_persona_a_races_for_coupons_and_buys_the_top_five_with_or_without_one(self):
+        users = new_users(6)
+        result, _ = self.run_script("persona-a.js", 6, {"USER_IDS": ids_env(users), "COUPONS": "3",
+                                                        "PRODUCT_IDS": ids_env(new_products(5))})
+        m = result["metrics"]
+        self.assertEqual(m["coupons_issued"]["sum"], 3)
+        self.assertEqual(m["business_refusals"]["tags"], {"code:COUPON_SOLD_OUT": 3})
+        self.assertEqual(m["orders_completed"]["sum"], 6)
+        self.assertNotIn("persona_errors", m)
+        used = sql(f"SELECT COUNT(*) FROM payment_db.coupons WHERE user_id IN ({ids_env(users)}) "
+                   "AND used_by_order_id IS NOT NULL")
+        self.assertEqual(used, [["3"]])
+
+    def test_persona_b_pays_exactly_and_ends_at_zero(self):
+        users, products = new_users(4), new_products(2)
+        result, _ = self.run_script("persona-b.js", 4, {"USER_IDS": ids_env(users), "COUPONS": "2",
+                                                        "PRODUCT_ID": str(products[0]),
+                                                        "SECOND_PRODUCT_ID": str(products[1])})
+        m = result["metrics"]
+        self.assertEqual((m["coupons_issued"]["sum"], m["orders_completed"]["sum"]), (2, 4))
+        self.assertNotIn("balance_mismatches", m)
+        self.assertEqual(sql(f"SELECT COUNT(*), SUM(balance) FROM payment_db.accounts WHERE user_id IN ({ids_env(users)})"),
+                         [["4", "0"]])
+        # Two orders took both products (1,500 each, 1,000 off), two took one: 2 x 2,000 + 2 x 1,500.
+        paid = sql(f"SELECT SUM(amount), SUM(discount) FROM payment_db.payments WHERE user_id IN ({ids_env(users)})")
+        self.assertEqual(paid, [["7000", "2000"]])
+
+    def test_persona_c_completes_nothing_and_uses_no_coupon(self):
+        users, [product] = new_users(4), new_products(1)
+        result, _ = self.run_script("persona-c.js", 4, {"USER_IDS": ids_env(users), "COUPONS": "2",
+                                                        "PRODUCT_ID": str(product)})
+        m = result["metrics"]
+        self.assertNotIn("orders_completed", m)
+        self.assertNotIn("persona_errors", m)
+        self.assertEqual(m["business_refusals"]["tags"],
+                         {"code:COUPON_NOT_ISSUED": 4, "code:COUPON_SOLD_OUT": 2, "code:INSUFFICIENT_BALANCE": 4})
+        self.assertEqual(sql(f"SELECT stock FROM stock_db.products WHERE product_id = {product}"), [[str(3 * 4 + 1000)]])
 
     def test_setup_stops_the_run_with_a_clear_error_without_the_admin_token(self):
         [product], users = new_products(1), new_users(1)

@@ -51,10 +51,10 @@ function bodyOf(res) {
 }
 
 // POST /orders. Returns { res, accepted, orderId, replayed }; accepted means 202 with an orderId.
-export function placeOrder(userId, items, key, tags) {
+export function placeOrder(userId, items, key, tags, couponId) {
   const headers = Object.assign({}, JSON_HEADERS);
   if (key) headers['Idempotency-Key'] = key;
-  const res = http.post(`${urls.order}/orders`, JSON.stringify({ userId, items, couponId: null }), {
+  const res = http.post(`${urls.order}/orders`, JSON.stringify({ userId, items, couponId: couponId || null }), {
     headers,
     tags: Object.assign({ name: 'POST /orders' }, tags || {}),
   });
@@ -163,6 +163,81 @@ export function sagaStats() {
     fail(`GET /sagas/stats: unexpected ${res.status} ${res.body}`);
   }
   return body;
+}
+
+// PUT /coupons/{couponId} (needs ADMIN_TOKEN): creates the campaign. Returns it as stored.
+export function putCampaign(couponId, terms) {
+  if (!adminToken) fail('ADMIN_TOKEN must be set to create a coupon campaign (the token payment was started with)');
+  const res = http.put(`${urls.payment}/coupons/${couponId}`, JSON.stringify(terms), {
+    headers: Object.assign({ 'X-Admin-Token': adminToken }, JSON_HEADERS),
+    tags: { name: 'PUT /coupons/{id}' },
+  });
+  const body = bodyOf(res);
+  if ((res.status !== 201 && res.status !== 200) || body === null || body.couponId !== couponId) {
+    fail(`PUT /coupons/${couponId}: unexpected ${res.status} ${res.body}`);
+  }
+  return body;
+}
+
+// GET /coupons/{couponId}: the campaign with issued and remaining.
+export function getCampaign(couponId) {
+  const res = http.get(`${urls.payment}/coupons/${couponId}`, { tags: { name: 'GET /coupons/{id}' } });
+  const body = bodyOf(res);
+  if (res.status !== 200 || body === null || !Number.isInteger(body.issued)) {
+    fail(`GET /coupons/${couponId}: unexpected ${res.status} ${res.body}`);
+  }
+  return body;
+}
+
+// The refusals of a first-come issue: answers, not errors.
+export const COUPON_REFUSALS = ['COUPON_SOLD_OUT', 'COUPON_ALREADY_ISSUED', 'COUPON_NOT_ACTIVE', 'COUPON_NOT_FOUND'];
+
+// POST /coupons/{couponId}/issue. Returns { res, issued, refusal }: issued on 201; refusal is the
+// error code of a 409/404 (COUPON_REFUSALS); neither means an error.
+export function issueCoupon(couponId, userId) {
+  const res = http.post(`${urls.payment}/coupons/${couponId}/issue`, JSON.stringify({ userId }), {
+    headers: JSON_HEADERS,
+    tags: { name: 'POST /coupons/{id}/issue' },
+  });
+  const body = bodyOf(res);
+  const issued = res.status === 201 && body !== null && body.couponId === couponId && body.userId === userId &&
+                 Number.isInteger(body.remaining);
+  const code = body !== null && body.error ? body.error.code : null;
+  const refusal = (res.status === 409 || res.status === 404) && COUPON_REFUSALS.includes(code) ? code : null;
+  return { res, issued, refusal };
+}
+
+// GET /users/{userId}/coupons: the user's coupons, each with usedByOrderId.
+export function getUserCoupons(userId) {
+  const res = http.get(`${urls.payment}/users/${userId}/coupons`, { tags: { name: 'GET /users/{id}/coupons' } });
+  const body = bodyOf(res);
+  if (res.status !== 200 || body === null || !Array.isArray(body.coupons)) {
+    fail(`GET /users/${userId}/coupons: unexpected ${res.status} ${res.body}`);
+  }
+  return body.coupons;
+}
+
+// GET /users/{userId}/balance answered 200: the user has an account (a charge made it).
+export function hasAccount(userId) {
+  return http.get(`${urls.payment}/users/${userId}/balance`, { tags: { name: 'GET /users/{id}/balance' } }).status === 200;
+}
+
+// GET /products/top?days&limit: the best sellers' product ids, best first.
+export function topProducts(days, limit) {
+  const res = http.get(`${urls.product}/products/top?days=${days}&limit=${limit}`, { tags: { name: 'GET /products/top' } });
+  const body = bodyOf(res);
+  if (res.status !== 200 || body === null || !Array.isArray(body.items)) {
+    fail(`GET /products/top: unexpected ${res.status} ${res.body}`);
+  }
+  return body.items.map((i) => i.productId);
+}
+
+// The user of this iteration: the (VU, iteration)-th of `users`, so that per-vu-iterations with one
+// iteration per VU gives each VU its own user (and the node shim's iterations each one too).
+export function userOfIteration(users) {
+  const i = (__VU - 1) + __ITER;
+  if (i >= users.length) fail(`iteration ${i} has no user: give more USER_IDS`);
+  return users[i];
 }
 
 // Makes sure `orders` more orders of `quantity` units each, spread over `productIds` and
