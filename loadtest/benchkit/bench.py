@@ -25,6 +25,9 @@ OOS_PRODUCT = 900001
 UNKNOWN_USER = 900001
 EXPECTED = {"normal": ("COMPLETED", None), "out_of_stock": ("CANCELLED", "OUT_OF_STOCK"),
             "unknown_user": ("CANCELLED", "UNKNOWN_USER")}
+# A coupon order (--coupon-share) completes with its discount, or is cancelled for its coupon: not
+# issued to its user, or used already (by its twin, sent at the same moment, or an earlier order).
+COUPON_OUTCOMES = {("COMPLETED", None), ("CANCELLED", "COUPON_NOT_ISSUED"), ("CANCELLED", "COUPON_ALREADY_USED")}
 
 
 class Fail(Exception):
@@ -199,10 +202,10 @@ INSERT IGNORE INTO stock_db.products (product_id, name, price, stock, updated_at
         raise Fail(f"user {UNKNOWN_USER} has an account; bench uses it as the unknown user")
     prices = {int(r[0]): int(r[1]) for r in db.run("SELECT product_id, price FROM stock_db.products;")}
 
-    # Enough for every order to succeed even if the random draw is lopsided.
-    orders = args.rate * (args.duration + args.ramp_up / 2)
+    # Enough for every order to succeed even if the random draw is lopsided (or exactly --stock).
+    orders = planned_orders(args)
     units_per_order = (1 + args.max_items) / 2 * (1 + args.max_quantity) / 2
-    stock = int(orders * units_per_order / len(products) * 2) + 1000
+    stock = args.stock if args.stock is not None else int(orders * units_per_order / len(products) * 2) + 1000
     max_price = max(prices[p] for p in products)
     balance = int(orders / len(users) * 3 * args.max_items * args.max_quantity * max_price) + 100000
     headers = {"X-Admin-Token": env["ADMIN_TOKEN"]}
@@ -219,6 +222,58 @@ INSERT IGNORE INTO stock_db.products (product_id, name, price, stock, updated_at
             if status not in (200, 201):
                 raise Fail(f"topping up user {u} failed: HTTP {status} {body}")
     return products, users
+
+
+def parse_stage(text):
+    """'30s:500', '1m:1000', '500ms:10' or '45:200' -> (seconds, rate), as loadgen reads --stage."""
+    duration, _, rate = text.partition(":")
+    units = {"ms": 0.001, "s": 1, "m": 60}
+    unit = next((u for u in ("ms", "s", "m") if duration.endswith(u)), "")
+    try:
+        seconds = float(duration[:len(duration) - len(unit)]) * units.get(unit, 1)
+        return seconds, float(rate)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not DURATION:RATE, like 30s:500")
+
+
+def planned_orders(args):
+    """Orders the schedule sends: the area under its rate curve."""
+    if args.stage:
+        total, rate = 0.0, 0.0
+        for seconds, target in args.stage:
+            total += (rate + target) / 2 * seconds
+            rate = target
+        return total
+    return args.rate * (args.duration + args.ramp_up / 2)
+
+
+def id_list(text):
+    """'1-50', '3,5,9-12' -> ids."""
+    ids = []
+    for part in text.split(","):
+        a, _, b = part.partition("-")
+        ids.extend(range(int(a), int(b or a) + 1))
+    return ids
+
+
+def prepare_coupons(env, db, args, run_id, users):
+    """A campaign of --coupons AMOUNT coupons that every user asks for once: the first ones get
+    one. Returns (campaign id, users who got one)."""
+    coupon_id = f"bench-{run_id}"
+    headers = {"X-Admin-Token": env["ADMIN_TOKEN"]}
+    status, body = http("PUT", f"{env['PAYMENT_URL']}/coupons/{coupon_id}",
+                        {"name": "bench", "discountType": "AMOUNT", "discountValue": args.coupon_discount,
+                         "quantity": args.coupons}, headers)
+    if status != 201:
+        raise Fail(f"creating coupon campaign {coupon_id} failed: HTTP {status} {body}")
+    holders = []
+    for u in users:
+        status, body = http("POST", f"{env['PAYMENT_URL']}/coupons/{coupon_id}/issue", {"userId": u})
+        if status == 201:
+            holders.append(u)
+        elif status != 409 or json.loads(body)["error"]["code"] != "COUPON_SOLD_OUT":
+            raise Fail(f"issuing {coupon_id} to user {u} failed: HTTP {status} {body}")
+    return coupon_id, holders
 
 
 def snapshot(db, products, users):
@@ -309,7 +364,41 @@ WHERE r.run_id = '{run_id}' AND (s.status IS NULL OR s.status = 'PENDING');"""
         time.sleep(0.5)
 
 
-def check_invariants(db, run_id, start_stock, start_balance, dlq_delta):
+def check_coupons(db, run_id, coupon_id, quantity, users_asked, discount):
+    """The coupon checks of a --coupon-share run; the discount each completed coupon order took
+    is left for the money check. Returns (checks, expected discount per user)."""
+    checks = []
+    r, c = f"'{run_id}'", f"'{coupon_id}'"
+    issued = db.scalar(f"SELECT COUNT(*) FROM payment_db.coupons WHERE coupon_id = {c};")
+    counter = db.scalar(f"SELECT issued FROM payment_db.coupon_campaigns WHERE coupon_id = {c};")
+    want = min(quantity, users_asked)
+    checks.append({"name": "coupons issued == min(quantity, users who asked), one per user",
+                   "ok": issued == want == counter,
+                   "detail": f"{issued} coupons, campaign counts {counter}; min({quantity}, {users_asked}) = {want}"})
+    twice = db.scalar(f"""SELECT COUNT(*) FROM (SELECT o.user_id FROM order_db.orders o
+JOIN saga_bench.run_orders r ON r.order_id = o.order_id AND r.run_id = {r}
+JOIN completion_db.sagas s ON s.order_id = o.order_id AND s.status = 'COMPLETED'
+WHERE o.coupon_id = {c} GROUP BY o.user_id HAVING COUNT(*) > 1) x;""")
+    used = db.scalar(f"""SELECT COUNT(*) FROM payment_db.coupons u JOIN completion_db.sagas s
+ON s.order_id = u.used_by_order_id AND s.status = 'COMPLETED' WHERE u.coupon_id = {c};""")
+    completed = db.scalar(f"""SELECT COUNT(*) FROM order_db.orders o
+JOIN saga_bench.run_orders r ON r.order_id = o.order_id AND r.run_id = {r}
+JOIN completion_db.sagas s ON s.order_id = o.order_id AND s.status = 'COMPLETED' WHERE o.coupon_id = {c};""")
+    checks.append({"name": "no coupon used by more than one completed order, and each completed coupon order used one",
+                   "ok": twice == 0 and used == completed,
+                   "detail": f"{twice} users with several; {used} coupons used by {completed} completed coupon orders"})
+    # What each completed coupon order should have had off: min(discount, its total).
+    expected = {int(u): int(d) for u, d in db.run(f"""SELECT user_id, SUM(LEAST({discount}, total)) FROM (
+SELECT r.user_id, r.order_id, SUM(i.quantity * pr.price) AS total FROM saga_bench.run_orders r
+JOIN saga_bench.run_items i ON i.run_id = r.run_id AND i.order_id = r.order_id
+JOIN stock_db.products pr ON pr.product_id = i.product_id
+JOIN order_db.orders o ON o.order_id = r.order_id AND o.coupon_id = {c}
+JOIN completion_db.sagas s ON s.order_id = r.order_id AND s.status = 'COMPLETED'
+WHERE r.run_id = {r} GROUP BY r.user_id, r.order_id) t GROUP BY user_id;""")}
+    return checks, expected
+
+
+def check_invariants(db, run_id, start_stock, start_balance, dlq_delta, expected=EXPECTED, discounts=None):
     checks = []
 
     def check(name, ok, detail):
@@ -322,7 +411,7 @@ def check_invariants(db, run_id, start_stock, start_balance, dlq_delta):
 LEFT JOIN completion_db.sagas s ON s.order_id = r.order_id WHERE r.run_id = {r}
 GROUP BY r.kind, s.status, s.reason;""")
     wrong = [(k, st, re, int(n)) for k, st, re, n in rows
-             if (st, re or None) != EXPECTED[k]]
+             if (st, re or None) not in expected[k]]
     check("each order placed (answered 202, or placed though its answer timed out) reached the final "
           "status its kind calls for", not wrong,
           "all as expected" if not wrong else f"unexpected (kind, status, reason, count): {wrong[:5]}")
@@ -371,10 +460,13 @@ WHERE r.run_id = {r} GROUP BY r.user_id;""")}
     uids = ",".join(str(u) for u in start_balance)
     final_bal = {int(u): int(b) for u, b in db.run(
         f"SELECT user_id, balance FROM payment_db.accounts WHERE user_id IN ({uids});")}
+    for u, d in (discounts or {}).items():
+        owed[u] = owed.get(u, 0) - d
     off = [{"user": u, "start": b, "paid": paid.get(u, 0), "owed": owed.get(u, 0), "final": final_bal[u]}
            for u, b in start_balance.items()
            if final_bal[u] != b - paid.get(u, 0) or paid.get(u, 0) != owed.get(u, 0)]
-    check("per user: final balance == start - completed payments == start - price of completed orders",
+    check("per user: final balance == start - completed payments == start - (price - coupon discount) of "
+          "completed orders",
           not off, f"{len(start_balance)} users exact" if not off else f"{len(off)} off: {off[:3]}")
 
     twice = db.scalar(f"""SELECT COUNT(*) FROM (SELECT st.order_id FROM completion_db.saga_steps st
@@ -438,29 +530,56 @@ def hop_stats(rows):
 def main():
     ap = argparse.ArgumentParser(prog="loadtest/bench", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rate", type=float, required=True, help="orders per second to hold")
-    ap.add_argument("--duration", type=float, required=True, help="seconds to hold --rate")
+    ap.add_argument("--rate", type=float, help="orders per second to hold")
+    ap.add_argument("--duration", type=float, help="seconds to hold --rate")
+    ap.add_argument("--stage", type=parse_stage, action="append",
+                    help="DURATION:RATE, repeatable, instead of --rate/--duration: the rate moves linearly "
+                         "to RATE over DURATION (30s, 1m) from the previous stage's (0 at first)")
+    ap.add_argument("--stock", type=int,
+                    help="scarce stock: set each product's stock to exactly this (default: enough for every "
+                         "order); orders past it are CANCELLED OUT_OF_STOCK, and the checks hold all the same")
     ap.add_argument("--out", required=True, help="result JSON; the HTML report goes beside it")
     ap.add_argument("--ramp-up", type=float, default=0, help="seconds ramping from 0 to --rate first")
     ap.add_argument("--fail-share", type=float, default=0.02,
                     help="share of orders built to fail (half out of stock, half unknown user); default 0.02")
+    ap.add_argument("--coupon-share", type=float, default=0,
+                    help="share of orders that name a coupon campaign made for the run (--coupons of "
+                         "--coupon-discount won, asked for by every user first); they come in pairs of one "
+                         "user and coupon sent at once")
+    ap.add_argument("--coupons", type=int, help="the campaign's quantity (default: half the users)")
+    ap.add_argument("--coupon-discount", type=int, default=500, help="won off per coupon (default 500)")
     ap.add_argument("--max-items", type=int, default=2, help="distinct products per order, 1..N (default 2)")
     ap.add_argument("--max-quantity", type=int, default=2, help="units per item, 1..N (default 2)")
     ap.add_argument("--connections", type=int, default=256, help="loadgen's keep-alive connections at most")
     ap.add_argument("--timeout-ms", type=int, default=10000,
                     help="a request not answered by then is an error (it may still be placed; bench checks it too)")
-    ap.add_argument("--products", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                    help="only these seeded products (comma list); default all")
-    ap.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                    help="only these seeded users (comma list); default all")
+    ap.add_argument("--products", type=id_list, default=None,
+                    help="only these seeded products (like 1,2 or 1-10); default all")
+    ap.add_argument("--users", type=id_list, default=None,
+                    help="only these seeded users (like 1-50); default all")
     ap.add_argument("--settle-timeout", type=float, default=120, help="seconds to wait for the sagas")
     ap.add_argument("--label", default="", help="a note stored in the result (e.g. the settings)")
     ap.add_argument("--min-rps", type=float, help="target: achieved at least this many requests/s")
     ap.add_argument("--max-http-p99-ms", type=float, help="target: HTTP p99 at most this")
     ap.add_argument("--max-saga-p99-ms", type=float, help="target: saga p99 at most this")
     args = ap.parse_args()
-    if args.rate <= 0 or args.duration <= 0 or not 0 <= args.fail_share <= 1:
-        ap.error("--rate and --duration must be > 0 and --fail-share within 0..1")
+    if args.stage and (args.rate or args.duration or args.ramp_up):
+        ap.error("give either --stage or --rate/--duration/--ramp-up")
+    if not args.stage and (not args.rate or not args.duration or args.rate <= 0 or args.duration <= 0):
+        ap.error("--rate and --duration must be > 0 (or give --stage)")
+    if not 0 <= args.fail_share <= 1 or (args.stock is not None and args.stock < 0):
+        ap.error("--fail-share must be within 0..1 and --stock >= 0")
+    if not 0 <= args.coupon_share <= 1 - args.fail_share or args.coupon_discount < 1:
+        ap.error("--coupon-share must be within 0..1 - --fail-share, and --coupon-discount >= 1")
+    if args.stage:
+        args.rate = max(rate for _, rate in args.stage)
+        args.duration = sum(seconds for seconds, _ in args.stage)
+    # What each kind of order may end as: with scarce stock, a normal order may find it sold out.
+    expected = {k: {v} for k, v in EXPECTED.items()}
+    expected["coupon"] = set(COUPON_OUTCOMES)
+    if args.stock is not None:
+        expected["normal"].add(("CANCELLED", "OUT_OF_STOCK"))
+        expected["coupon"].add(("CANCELLED", "OUT_OF_STOCK"))
 
     run_dir = os.environ.get("SAGA_RUN_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", ".run")
     try:
@@ -476,6 +595,12 @@ def main():
         run_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
         log(f"run {run_id}: preparing stock and balances")
         products, users = prepare(env, db, args, run_id)
+        coupon_id, holders = None, []
+        if args.coupon_share > 0:
+            if args.coupons is None:
+                args.coupons = max(1, len(users) // 2)
+            coupon_id, holders = prepare_coupons(env, db, args, run_id, users)
+            log(f"campaign {coupon_id}: {len(holders)} of {len(users)} users got a coupon")
         start_stock, start_balance = snapshot(db, products, users)
     except Fail as e:
         print(f"bench: {e}", file=sys.stderr)
@@ -485,15 +610,17 @@ def main():
     work = tempfile.mkdtemp(prefix="bench-")
     lg_json, lg_orders = os.path.join(work, "loadgen.json"), os.path.join(work, "orders.tsv")
     key_prefix = f"bench-{run_id}-"
-    cmd = [os.environ["SAGA_LOADGEN"], "--url", env["ORDER_URL"], "--rate", str(args.rate),
-           "--duration", str(args.duration), "--ramp-up", str(args.ramp_up),
+    schedule = ([a for seconds, rate in args.stage for a in ("--stage", f"{seconds:g}:{rate:g}")] if args.stage
+                else ["--rate", str(args.rate), "--duration", str(args.duration), "--ramp-up", str(args.ramp_up)])
+    cmd = [os.environ["SAGA_LOADGEN"], "--url", env["ORDER_URL"], *schedule,
            "--connections", str(args.connections), "--timeout-ms", str(args.timeout_ms), "--users", ",".join(map(str, users)),
            "--products", ",".join(map(str, products)), "--max-items", str(args.max_items),
            "--max-quantity", str(args.max_quantity), "--fail-share", str(args.fail_share),
            "--out-of-stock-product", str(OOS_PRODUCT), "--unknown-user", str(UNKNOWN_USER),
+           *(["--coupon-share", str(args.coupon_share), "--coupon", coupon_id] if coupon_id else []),
            "--key-prefix", key_prefix, "--out", lg_json, "--orders", lg_orders]
-    log(f"loadgen: {args.rate:g}/s for {args.duration:g} s" +
-        (f" after a {args.ramp_up:g} s ramp" if args.ramp_up else ""))
+    log(f"loadgen: stages {' '.join(f'{s:g}s:{r:g}/s' for s, r in args.stage)}" if args.stage else
+        f"loadgen: {args.rate:g}/s for {args.duration:g} s" + (f" after a {args.ramp_up:g} s ramp" if args.ramp_up else ""))
     sampler = Sampler(db, pending_before)
     sampler.start()
     steal0, total0 = steal_and_total()
@@ -532,7 +659,12 @@ def main():
     sampler.join()
     dlq_after = sum(metric_sum(env[k], "consumer_events_total", result="dlq") for k in CONSUMERS)
 
-    checks = check_invariants(db, run_id, start_stock, start_balance, dlq_after - dlq_before)
+    coupon_checks, discounts = ([], None)
+    if coupon_id:
+        coupon_checks, discounts = check_coupons(db, run_id, coupon_id, args.coupons, len(users),
+                                                 args.coupon_discount)
+    checks = check_invariants(db, run_id, start_stock, start_balance, dlq_after - dlq_before, expected,
+                              discounts) + coupon_checks
     if pending:
         checks.insert(0, {"name": "every saga final", "ok": False,
                           "detail": f"{pending} still pending after {args.settle_timeout:g} s"})
@@ -552,6 +684,10 @@ def main():
     result = {
         "run_id": run_id, "label": args.label,
         "rate": args.rate, "duration_s": args.duration, "ramp_up_s": args.ramp_up,
+        "stages": [{"seconds": s, "rate": r} for s, r in args.stage] if args.stage else None,
+        "stock": args.stock,
+        "coupons": {"share": args.coupon_share, "campaign": coupon_id, "quantity": args.coupons,
+                    "discount": args.coupon_discount, "issued": len(holders)} if coupon_id else None,
         "fail_share": args.fail_share, "db_durability": durability,
         # Partitions per topic on the stack's broker (stack.env of a stack from before it was written
         # there: unknown).

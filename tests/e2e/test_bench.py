@@ -19,9 +19,9 @@ def bench_env(run_dir=RUN_DIR):
                 SAGA_LOADGEN=str(BINARY_DIR / "loadtest" / "loadgen" / "loadgen"))
 
 
-def run_bench(out, *extra, on_line=None, run_dir=RUN_DIR):
-    args = [BENCH, "--rate", "40", "--duration", "3", "--out", str(out), "--products", "1,2,3",
-            "--settle-timeout", "90", *extra]
+def run_bench(out, *extra, on_line=None, run_dir=RUN_DIR, schedule=("--rate", "40", "--duration", "3"),
+              products="1,2,3"):
+    args = [BENCH, *schedule, "--out", str(out), "--products", products, "--settle-timeout", "90", *extra]
     p = subprocess.Popen(args, env=bench_env(run_dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in p.stdout:
@@ -131,6 +131,40 @@ class BenchTest(unittest.TestCase):
         self.assertTrue(r["invariants"]["ok"], r["invariants"])
         self.assertEqual([(t["name"], t["ok"]) for t in r["targets"]], [("saga p99 ms <= 0.001", False)])
         self.assertIn("target   saga p99 ms <= 0.001: MISSED", text)
+
+    def test_the_seed_plan_shape_with_scarce_stock_sells_exactly_the_stock(self):
+        # The seed's order plan in small: 50 users, one product of exactly 30 units, a ramp up and
+        # down; orders past the stock are cancelled OUT_OF_STOCK, and every check still holds.
+        out = self.dir / "r.json"
+        code, text = run_bench(out, "--stock", "30", "--users", "1-50", "--max-items", "1", "--max-quantity", "1",
+                               "--fail-share", "0", schedule=("--stage", "2s:40", "--stage", "1s:40", "--stage", "2s:0"),
+                               products="4")
+        self.assertEqual(code, 0, text)
+        r = json.loads(out.read_text())
+        self.assertEqual([(x["seconds"], x["rate"]) for x in r["stages"]], [(2, 40), (1, 40), (2, 0)])
+        self.assertEqual(r["stock"], 30)
+        self.assertEqual(r["requests"], 120)  # 40 + 40 + 40 under the rate curve
+        self.assertEqual(r["sagas"]["completed"], 30)
+        self.assertEqual(r["cancelled_by"], {"OUT_OF_STOCK": 90})
+        self.assertTrue(r["invariants"]["ok"], r["invariants"])
+        self.assertEqual(int(sql("SELECT stock FROM stock_db.products WHERE product_id = 4")[0][0]), 0)
+
+    def test_coupon_orders_race_in_pairs_and_every_coupon_check_holds(self):
+        # 6 users, 3 coupons: half the orders name the campaign, in pairs sent at once. A holder's
+        # first completed coupon order uses the coupon; every other coupon order is cancelled.
+        out = self.dir / "r.json"
+        code, text = run_bench(out, "--coupon-share", "0.5", "--coupons", "3", "--users", "1-6", "--fail-share", "0")
+        self.assertEqual(code, 0, text)
+        r = json.loads(out.read_text())
+        self.assertEqual((r["coupons"]["quantity"], r["coupons"]["issued"]), (3, 3))
+        names = [c["name"] for c in r["invariants"]["checks"]]
+        self.assertIn("coupons issued == min(quantity, users who asked), one per user", names)
+        self.assertTrue(r["invariants"]["ok"], r["invariants"])
+        self.assertGreater(r["cancelled_by"].get("COUPON_ALREADY_USED", 0), 0)
+        self.assertGreater(r["cancelled_by"].get("COUPON_NOT_ISSUED", 0), 0)
+        used = sql(f"SELECT COUNT(*), SUM(p.discount) FROM payment_db.payments p JOIN payment_db.coupons u "
+                   f"ON u.used_by_order_id = p.order_id WHERE u.coupon_id = '{r['coupons']['campaign']}'")
+        self.assertEqual(used, [["3", "1500"]])
 
     def test_without_a_stack_it_says_how_to_start_one(self):
         code, text = run_bench(self.dir / "r.json", run_dir=self.dir / "no-stack")

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
                  "(round robin); charge: POST /users/{id}/balance/charge {--amount}, the same way")
       ->check(CLI::IsMember({"orders", "issue", "charge"}))
       ->capture_default_str();
-  app.add_option("--coupon", coupon_id, "the campaign for --api issue");
+  app.add_option("--coupon", coupon_id, "the campaign for --api issue, or for --coupon-share orders");
   app.add_option("--amount", amount, "won per charge for --api charge")
       ->check(CLI::Range(static_cast<std::int64_t>(1), static_cast<std::int64_t>(1'000'000'000'000)))
       ->capture_default_str();
@@ -108,6 +108,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--out-of-stock-product", mix.out_of_stock_product, "a product with no stock (for --fail-share)");
   app.add_option("--unknown-user", mix.unknown_user, "a user without an account (for --fail-share)");
+  app.add_option("--coupon-share", mix.coupon_share,
+                 "share of orders with --coupon as couponId, sent in pairs of one user and items (the two race "
+                 "for the one coupon)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   app.add_option("--seed", seed, "seed of the order mix")->capture_default_str();
   app.add_option("--key-prefix", key_prefix, "Idempotency-Key prefix (default: loadgen-<start time>-)");
   app.add_option("--out", out_path, "write the summary and a per-second timeline here (JSON)");
@@ -135,7 +140,8 @@ int main(int argc, char** argv) {
     mix.users = ParseIdList(users);
     mix.products = ParseIdList(products);
     if (api == "issue" && coupon_id.empty()) throw std::invalid_argument("--api issue needs --coupon");
-    if (api != "issue" && !coupon_id.empty()) throw std::invalid_argument("--coupon is for --api issue only");
+    if (api == "charge" && !coupon_id.empty()) throw std::invalid_argument("--coupon is not for --api charge");
+    mix.coupon_id = coupon_id;
   } catch (const std::invalid_argument& e) {
     std::cerr << "loadgen: " << e.what() << "\n";
     return 2;

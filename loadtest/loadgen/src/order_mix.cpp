@@ -13,6 +13,8 @@ const char* KindName(Kind kind) {
       return "out_of_stock";
     case Kind::kUnknownUser:
       return "unknown_user";
+    case Kind::kCoupon:
+      return "coupon";
   }
   return "?";
 }
@@ -31,6 +33,12 @@ OrderMix::OrderMix(MixOptions options, std::uint64_t seed) : options_(std::move(
   if (options_.fail_share > 0 && (options_.out_of_stock_product <= 0 || options_.unknown_user <= 0)) {
     throw std::invalid_argument("failing orders need an out-of-stock product and an unknown user");
   }
+  if (options_.coupon_share < 0 || options_.coupon_share + options_.fail_share > 1) {
+    throw std::invalid_argument("the shares of coupon and failing orders are between 0 and 1 together");
+  }
+  if (options_.coupon_share > 0 && options_.coupon_id.empty()) {
+    throw std::invalid_argument("coupon orders need a coupon id");
+  }
   const auto& u = options_.users;
   const auto& p = options_.products;
   if (std::find(u.begin(), u.end(), options_.unknown_user) != u.end() ||
@@ -43,10 +51,21 @@ Order OrderMix::Next() {
   auto pick = [&](const std::vector<std::int64_t>& from) {
     return from[std::uniform_int_distribution<std::size_t>(0, from.size() - 1)(rng_)];
   };
+  if (twin_) {
+    auto twin = std::move(*twin_);
+    twin_.reset();
+    return twin;
+  }
   Order o;
   o.user = pick(options_.users);
-  if (options_.fail_share > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < options_.fail_share) {
+  const auto draw = std::uniform_real_distribution<double>(0, 1)(rng_);
+  if (options_.fail_share > 0 && draw < options_.fail_share) {
     o.kind = (failures_++ % 2 == 0) ? Kind::kOutOfStock : Kind::kUnknownUser;
+  } else if (options_.coupon_share > 0 &&
+             draw < options_.fail_share + options_.coupon_share / (2 - options_.coupon_share)) {
+    // A draw of probability p gives a pair, so coupon orders are 2p / (1 + p) of all: coupon_share.
+    o.kind = Kind::kCoupon;
+    o.coupon_id = options_.coupon_id;
   }
   if (o.kind == Kind::kOutOfStock) {
     o.items.emplace_back(options_.out_of_stock_product, 1);
@@ -59,6 +78,7 @@ Order OrderMix::Next() {
     if (std::any_of(o.items.begin(), o.items.end(), [&](const auto& it) { return it.first == product; })) continue;
     o.items.emplace_back(product, std::uniform_int_distribution<int>(1, options_.max_quantity)(rng_));
   }
+  if (o.kind == Kind::kCoupon) twin_ = o;
   return o;
 }
 
@@ -69,7 +89,9 @@ std::string OrderMix::Body(const Order& order) {
     body += "{\"productId\":" + std::to_string(order.items[i].first) +
             ",\"quantity\":" + std::to_string(order.items[i].second) + "}";
   }
-  body += "]}";
+  body += "]";
+  if (!order.coupon_id.empty()) body += ",\"couponId\":\"" + order.coupon_id + "\"";
+  body += "}";
   return body;
 }
 

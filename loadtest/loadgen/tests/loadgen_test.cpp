@@ -80,6 +80,9 @@ TEST_CASE("The order mix draws seeded ids and builds the asked share to fail", "
         ++unknown;
         CHECK(order.user == 98);
         break;
+      case Kind::kCoupon:
+        FAIL("no coupon orders without a coupon share");
+        break;
       case Kind::kNormal:
         ++normal;
         CHECK((order.user >= 1 && order.user <= 3));
@@ -90,11 +93,40 @@ TEST_CASE("The order mix draws seeded ids and builds the asked share to fail", "
   }
   CHECK(oos + unknown == Approx(1000).margin(100));
   CHECK(std::abs(oos - unknown) <= 1);
-  CHECK(OrderMix::Body({Kind::kNormal, 7, {{1, 2}, {3, 1}}}) ==
+  CHECK(OrderMix::Body({Kind::kNormal, 7, {{1, 2}, {3, 1}}, {}}) ==
         R"({"userId":7,"items":[{"productId":1,"quantity":2},{"productId":3,"quantity":1}]})");
   o.unknown_user = 2;  // a real user cannot be the unknown one
   CHECK_THROWS_AS(OrderMix(o, 1), std::invalid_argument);
   o.unknown_user = 0;
+  CHECK_THROWS_AS(OrderMix(o, 1), std::invalid_argument);
+}
+
+TEST_CASE("Coupon orders come as twins of one user and coupon, at the asked share", "[loadgen]") {
+  MixOptions o;
+  o.users = {1, 2, 3};
+  o.products = {10, 11};
+  o.coupon_share = 0.2;
+  o.coupon_id = "SPRING";
+  OrderMix mix(o, 7);
+  std::vector<Order> orders;
+  for (int i = 0; i < 10000; ++i) orders.push_back(mix.Next());
+  int coupon = 0;
+  for (std::size_t i = 0; i < orders.size(); ++i) {
+    if (orders[i].kind != Kind::kCoupon) {
+      CHECK(orders[i].coupon_id.empty());
+      continue;
+    }
+    ++coupon;
+    CHECK(orders[i].coupon_id == "SPRING");
+    if (coupon % 2 == 0) {  // the second of a pair: the first one again
+      CHECK(orders[i].user == orders[i - 1].user);
+      CHECK(orders[i].items == orders[i - 1].items);
+    }
+  }
+  CHECK(coupon == Approx(2000).margin(200));
+  Order twin{Kind::kCoupon, 7, {{1, 1}}, "SPRING"};
+  CHECK(OrderMix::Body(twin) == R"({"userId":7,"items":[{"productId":1,"quantity":1}],"couponId":"SPRING"})");
+  o.coupon_id.clear();
   CHECK_THROWS_AS(OrderMix(o, 1), std::invalid_argument);
 }
 
