@@ -6,6 +6,7 @@
 
 #include "saga/contracts/saga.hpp"
 #include "saga/db/rows.hpp"
+#include "payment_store.hpp"
 #include "sql.hpp"
 
 namespace saga::payment {
@@ -62,14 +63,7 @@ std::vector<ChargeOutcome> ChargeMany(db::Transaction& tx, const std::vector<con
       balance = *current;
       if (r.idempotency_key) keyed.push_back(i);
     }
-    const std::vector<std::pair<std::int64_t, std::int64_t>> changed(balances.begin(), balances.end());
-    db::ExecuteRows(
-        conn, sql::kSetBalancesHead, sql::kSetBalancesRow, changed.size(),
-        [&](::sql::PreparedStatement& st, std::size_t i, int p) {
-          st.setInt64(p, changed[i].first);
-          st.setInt64(p + 1, changed[i].second);
-        },
-        sql::kSetBalancesTail, " UNION ALL ");
+    store::SetBalances(conn, balances);
     db::ExecuteRows(conn, sql::kInsertChargesHead, sql::kInsertChargesRow, keyed.size(),
                     [&](::sql::PreparedStatement& st, std::size_t k, int p) {
                       const auto& r = *requests[keyed[k]];

@@ -53,18 +53,20 @@ PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events) 
   return s;
 }
 
-void Save(db::Transaction& tx, const PaymentDecision& d) {
-  auto& conn = tx.Conn();
-  // The rows are locked, so absolute values are safe.
-  const std::vector<std::pair<std::int64_t, std::int64_t>> balances(d.balances.begin(),
-                                                                    d.balances.end());
+void SetBalances(db::Connection& conn, const std::map<std::int64_t, std::int64_t>& balances) {
+  const std::vector<std::pair<std::int64_t, std::int64_t>> rows(balances.begin(), balances.end());
   db::ExecuteRows(
-      conn, sql::kSetBalancesHead, sql::kSetBalancesRow, balances.size(),
+      conn, sql::kSetBalancesHead, sql::kSetBalancesRow, rows.size(),
       [&](::sql::PreparedStatement& st, std::size_t i, int p) {
-        st.setInt64(p, balances[i].first);
-        st.setInt64(p + 1, balances[i].second);
+        st.setInt64(p, rows[i].first);
+        st.setInt64(p + 1, rows[i].second);
       },
       sql::kSetBalancesTail, " UNION ALL ");
+}
+
+void Save(db::Transaction& tx, const PaymentDecision& d) {
+  auto& conn = tx.Conn();
+  SetBalances(conn, d.balances);
   db::ExecuteRows(conn, sql::kInsertPaymentsHead, sql::kInsertPaymentsRow, d.payments.size(),
                   [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                     const auto& pay = d.payments[i];

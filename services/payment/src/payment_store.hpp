@@ -3,6 +3,8 @@
 // payment's repository for payments (balance.hpp has the one for charges): the only code of the
 // service that touches the database API. Its SQL is in sql.hpp.
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,9 @@ struct StoredPayment {
 
 /// A batch's state: the orders paid already and its users' balances, locked in ascending order.
 PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events);
+/// Writes each balance of `balances` (user -> new balance; the rows are locked, so absolute values
+/// are safe) in one UPDATE ... JOIN.
+void SetBalances(db::Connection& conn, const std::map<std::int64_t, std::int64_t>& balances);
 /// Each changed balance once, the new payments in one statement.
 void Save(db::Transaction& tx, const PaymentDecision& decision);
 

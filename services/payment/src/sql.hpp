@@ -43,9 +43,9 @@ inline constexpr const char* kInsertChargesHead =
     "INSERT INTO charges (idem_key, user_id, amount, previous_balance, current_balance, created_at) VALUES ";
 inline constexpr const char* kInsertChargesRow = "(?, ?, ?, ?, ?, UTC_TIMESTAMP(3))";
 
-
-// Coupons (coupon_store.cpp). A campaign's `issued` is the one hot row of a first-come issue: it is
-// locked last and only by a request that may still get a coupon (docs/architecture.md, "Coupons").
+// Coupons (coupon_store.cpp). A campaign's row is the one hot row of a first-come issue: a batch of
+// issues locks it once and decides its requests in arrival order (docs/adr/0008, and the coupon
+// guarantee in docs/architecture.md); payment reads it without a lock (docs/adr/0015).
 inline constexpr const char* kGetCampaign =
     "SELECT coupon_id, name, discount_type, discount_value, max_discount, quantity, issued, "
     "CAST(valid_from AS CHAR), CAST(valid_until AS CHAR) FROM coupon_campaigns WHERE coupon_id = ?";

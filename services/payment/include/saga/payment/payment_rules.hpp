@@ -73,6 +73,7 @@ std::vector<std::string> OrdersOf(const std::vector<PaymentEvent>& events);
 std::vector<std::int64_t> UsersOf(const std::vector<PaymentEvent>& events);
 std::vector<CouponKey> CouponsOf(const std::vector<PaymentEvent>& events);
 
+/// docs/adr/0015-the-coupon-is-applied-with-the-debit.md
 /// The events applied in order to the state; no I/O but `new_id` for payment ids.
 /// stock.reserved: once per order, in this order of checks:
 /// - no account: payment.failed UNKNOWN_USER;
