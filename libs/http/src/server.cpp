@@ -18,6 +18,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -514,6 +516,11 @@ void Server::Start() {
   i.acceptor->open(endpoint.protocol());
   i.acceptor->set_option(asio::socket_base::reuse_address(true));
   i.acceptor->bind(endpoint);
+  // docs/adr/0014: a connection reaches accept() once its first bytes have arrived (or after about a
+  // second), so a refused one can still be told /health/live from anything else, and idle
+  // connections wait in the kernel instead of taking descriptors.
+  const int defer_seconds = 1;
+  ::setsockopt(i.acceptor->native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds);
   i.acceptor->listen(asio::socket_base::max_listen_connections);
   i.bound_port = i.acceptor->local_endpoint().port();
   i.workers = std::make_unique<asio::thread_pool>(std::max(1, i.options.worker_threads));
