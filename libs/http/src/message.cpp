@@ -37,6 +37,12 @@ bool SecretMatches(std::string_view given, std::string_view secret) {
   return diff == 0;
 }
 
+void RequireAdmin(const Request& req, std::string_view admin_token) {
+  if (!SecretMatches(req.Header("X-Admin-Token").value_or(""), admin_token)) {
+    throw HttpError(401, "UNAUTHORIZED", "a valid X-Admin-Token header is required");
+  }
+}
+
 std::optional<std::string> Request::IdempotencyKey() const {
   if (raw_.count("Idempotency-Key") > 1) {
     throw ValidationFailed("Idempotency-Key", "Idempotency-Key must be sent at most once");

@@ -142,9 +142,7 @@ http::HttpError NoCampaign(const std::string& coupon_id) {
 
 // PUT /coupons/{couponId} with X-Admin-Token: creates the campaign (201) or replaces its terms (200).
 http::Response PutCoupon(db::Pool& pool, const std::string& admin_token, const http::Request& req) {
-  if (!http::SecretMatches(req.Header("X-Admin-Token").value_or(""), admin_token)) {
-    throw http::HttpError(401, "UNAUTHORIZED", "a valid X-Admin-Token header is required");
-  }
+  http::RequireAdmin(req, admin_token);
   Campaign campaign;
   try {
     campaign = ParseCampaign(CouponIdParam(req), req.Json());

@@ -70,9 +70,7 @@ http::Response GetProduct(db::Pool& pool, const http::Request& req) {
 
 // PUT /products/{id}/stock {"stock": N} with X-Admin-Token: refill for load tests.
 http::Response PutStock(db::Pool& pool, const std::string& admin_token, const http::Request& req) {
-  if (!http::SecretMatches(req.Header("X-Admin-Token").value_or(""), admin_token)) {
-    throw http::HttpError(401, "UNAUTHORIZED", "a valid X-Admin-Token header is required");
-  }
+  http::RequireAdmin(req, admin_token);
   const auto id = PathId(req);
   const auto body = req.Json();
   const auto it = body.is_object() ? body.find("stock") : body.end();

@@ -64,6 +64,10 @@ class Request {
   std::string traceparent_;
 };
 
+/// Throws 401 UNAUTHORIZED unless the request's X-Admin-Token header matches `admin_token`
+/// (SecretMatches: an empty token turns the admin routes off).
+void RequireAdmin(const Request& req, std::string_view admin_token);
+
 struct Response {
   int status = 200;
   std::string body;
