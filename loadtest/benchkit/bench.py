@@ -694,6 +694,8 @@ def main():
         "kafka_partitions": int(env["KAFKA_PARTITIONS"]) if env.get("KAFKA_PARTITIONS") else None,
         "achieved_rps": lg_result["achieved_rps"], "requests": lg_result["requests"],
         "accepted": lg_result["accepted"], "errors": lg_result["errors"],
+        # Refused with 429 OVERLOADED (admission control, docs/adr/0016): nothing placed, not errors.
+        "refused": lg_result.get("refused", 0), "refused_by_code": lg_result.get("refused_by_code", {}),
         "orders_placed": placed, "placed_without_answer": unanswered,
         "error_kinds": lg_result["error_kinds"],
         "http_ms": lg_result["http_ms"],

@@ -29,7 +29,9 @@ def text_summary(r):
         f"machine: {r['machine'].get('cpu_model', '?')}, {r['machine']['cpus']} CPUs; "
         f"database commits: {r['db_durability']}; topics: {r.get('kafka_partitions') or '?'} partitions each",
         f"rate {r['rate']:g}/s for {r['duration_s']:g} s: achieved {r['achieved_rps']}/s, "
-        f"{r['requests']} requests, {r['accepted']} accepted, {r['errors']} errors"
+        f"{r['requests']} requests, {r['accepted']} accepted, "
+        + (f"{r['refused']} refused {r.get('refused_by_code', {})}, " if r.get("refused") else "")
+        + f"{r['errors']} errors"
         + (f" ({r['placed_without_answer']} of them placed all the same)" if r.get("placed_without_answer") else ""),
         f"http ms  p50 {h['p50']:.1f}  p95 {h['p95']:.1f}  p99 {h['p99']:.1f}  max {h['max']:.1f}",
         f"saga ms  p50 {s['p50']}  p95 {s['p95']}  p99 {s['p99']}  max {s['max']}",
@@ -133,7 +135,8 @@ def render(r):
         f"CPU steal during the run {r['steal_percent']}%</p>",
         "<table><tr><th></th><th>value</th></tr>",
         f"<tr><td>achieved</td><td>{r['achieved_rps']}/s</td></tr>",
-        f"<tr><td>requests / accepted / errors</td><td>{r['requests']} / {r['accepted']} / {r['errors']}</td></tr>",
+        f"<tr><td>requests / accepted / refused (429) / errors</td><td>{r['requests']} / {r['accepted']} / "
+        f"{r.get('refused', 0)} / {r['errors']}</td></tr>",
         f"<tr><td>HTTP ms p50 / p95 / p99 / max</td><td>{h['p50']:.1f} / {h['p95']:.1f} / {h['p99']:.1f} / "
         f"{h['max']:.1f}</td></tr>",
         f"<tr><td>saga ms p50 / p95 / p99 / max</td><td>{s['p50']} / {s['p95']} / {s['p99']} / {s['max']}</td></tr>",

@@ -11,8 +11,8 @@ import time
 import unittest
 import uuid
 
-from stack import (ADMIN_TOKEN, BINARY_DIR, BOOTSTRAP, COMPLETION_URL, DECLARATION, PAYMENT_URL, PRODUCT_URL, RUN_DIR,
-                   SOURCE_DIR, http, kafka_messages, post_order, sql, wait_final, wait_for)
+from stack import (ADMIN_TOKEN, BINARY_DIR, BOOTSTRAP, COMPLETION_URL, DECLARATION, ORDER_URL, PAYMENT_URL, PRODUCT_URL,
+                   RUN_DIR, SOURCE_DIR, http, kafka_messages, post_order, sql, validate, wait_final, wait_for)
 
 
 def setUpModule():
@@ -149,6 +149,61 @@ class MoneyTest(unittest.TestCase):
 def cpu_seconds(pid):
     fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class AdmissionTest(unittest.TestCase):
+    """The stack's order service restarted with a small outbox limit, while the relay is stopped."""
+
+    def setUp(self):
+        pid = pid_of("order")
+        env = dict(kv.split("=", 1) for kv in
+                   pathlib.Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0") if "=" in kv)
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not pathlib.Path(f"/proc/{pid}").exists() or
+                 pathlib.Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"), 15)
+        self.addCleanup(restart_stack_services)
+        env.update(ORDER_MAX_OUTBOX_BACKLOG="5", ORDER_MAX_OUTBOX_AGE_MS="0")
+        log = open(RUN_DIR / "logs" / "order-admission.log", "w")
+        proc = subprocess.Popen([str(BINARY_DIR / "services" / "order" / "order-service")], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        self.addCleanup(lambda: (proc.terminate(), proc.wait(15), log.close()))
+        def ready():
+            try:
+                return http("GET", f"{ORDER_URL}/health/ready").status == 200
+            except OSError:
+                return False
+        self.assertTrue(wait_for(ready, 30), (RUN_DIR / "logs" / "order-admission.log").read_text()[-2000:])
+
+    def test_past_the_outbox_limit_orders_get_429_place_nothing_and_the_same_key_works_later(self):
+        relay = pid_of("relay")
+        os.kill(relay, signal.SIGSTOP)
+        self.addCleanup(lambda: os.kill(relay, signal.SIGCONT))
+        body = {"userId": 62, "items": [{"productId": 3, "quantity": 1}]}
+        refused = None
+        for i in range(200):  # each accepted order leaves one row; refusals start past 5 rows
+            key = f"admission-{uuid.uuid4().hex}"
+            res = post_order(body, key=key)
+            if res.status == 429:
+                refused = (key, res)
+                break
+            self.assertEqual(res.status, 202, res.body)
+            time.sleep(0.02)
+        self.assertIsNotNone(refused, "no 429 while the outbox grew")
+        key, res = refused
+        validate(res.json(), "http/error.schema.json")
+        self.assertEqual(res.json()["error"]["code"], "OVERLOADED")
+        self.assertEqual(res.headers["Retry-After"], "1")
+        self.assertEqual(sql(f"SELECT COUNT(*) FROM order_db.idempotency_keys WHERE idem_key = '{key}'"), [["0"]])
+        metrics = http("GET", f"{ORDER_URL}/metrics").body
+        self.assertIn('orders_placed_total{result="overloaded"}', metrics)
+        backlog = [line for line in metrics.splitlines() if line.startswith("outbox_backlog_rows ")]
+        self.assertGreater(float(backlog[0].split()[1]), 5, backlog)
+        # The relay drains the outbox; the refused key then places its order (a new one, not a replay).
+        os.kill(relay, signal.SIGCONT)
+        self.assertTrue(wait_for(lambda: post_order(body, key=key).status == 202, 30))
+        again = post_order(body, key=key)
+        self.assertEqual(again.headers["Idempotent-Replayed"], "true")
+        self.assertEqual(wait_final(again.json()["orderId"])["status"], "COMPLETED")
 
 
 class HostLimitsTest(unittest.TestCase):

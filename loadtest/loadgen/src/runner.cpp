@@ -212,8 +212,9 @@ class Runner {
         r.error = std::string("202 without an orderId: ") + e.what();
       }
     } else if ((o_.api == Api::kIssue && r.status == 201) || (o_.api == Api::kCharge && r.status == 200)) {
-    } else if (o_.api == Api::kIssue && (r.status == 409 || r.status == 404)) {
-      // First come, first served: SOLD_OUT, ALREADY_ISSUED, ... are answers, not errors.
+    } else if ((o_.api == Api::kIssue && (r.status == 409 || r.status == 404)) || r.status == 429) {
+      // First come, first served: SOLD_OUT, ALREADY_ISSUED, ... are answers, not errors; so is an
+      // admission refusal (429 OVERLOADED: nothing was placed).
       try {
         r.refusal = nlohmann::json::parse(res.body()).at("error").at("code").get<std::string>();
       } catch (const std::exception& e) {

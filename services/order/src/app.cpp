@@ -1,5 +1,6 @@
 #include "saga/order/app.hpp"
 
+#include "saga/order/admission.hpp"
 #include "saga/order/final_status_handler.hpp"
 #include "saga/order/http_api.hpp"
 #include "saga/outbox/wake.hpp"
@@ -23,6 +24,16 @@ Config Config::Load(const config::Env& env) {
   c.relay_hints = env.Bool("ORDER_RELAY_HINTS", c.relay_hints,
                            "also hint the relay (RELAY_WAKE_ADDR) after each transaction of new "
                            "orders");
+  // docs/adr/0016.
+  c.max_outbox_backlog = env.Int("ORDER_MAX_OUTBOX_BACKLOG", c.max_outbox_backlog, 0, 100'000'000,
+                                 "POST /orders answers 429 OVERLOADED while the order outbox holds more "
+                                 "unpublished events than this; 0 turns the limit off");
+  c.max_outbox_age_ms = env.Int("ORDER_MAX_OUTBOX_AGE_MS", c.max_outbox_age_ms, 0, 86'400'000,
+                                "POST /orders answers 429 OVERLOADED while the oldest unpublished order "
+                                "event is older than this (ms); 0 turns the limit off");
+  c.max_queued = env.Int("ORDER_MAX_QUEUED", c.max_queued, 0, 10'000'000,
+                         "POST /orders answers 429 OVERLOADED while more orders than this wait for a "
+                         "writer; 0 turns the limit off");
   return c;
 }
 
@@ -34,11 +45,13 @@ void Start(const Config& cfg, runtime::StopStack& stops) {
   consumer_cfg.relay_wake.clear();
   runtime::StartConsumerService(
       consumer_cfg, stops, [](metrics::Registry&) { return std::make_shared<FinalStatusHandler>(); },
-      [max_batch = cfg.max_batch, in_flight = cfg.batches_in_flight, wake](
+      [max_batch = cfg.max_batch, in_flight = cfg.batches_in_flight, wake,
+       limits = Admission::Limits{cfg.max_outbox_backlog, cfg.max_outbox_age_ms, cfg.max_queued}](
           db::Pool& pool, metrics::Registry& registry) {
         std::function<void()> committed;
         if (wake->Enabled()) committed = [wake] { wake->Notify(); };
-        return MakeRouter(OrderService(pool, max_batch, in_flight, std::move(committed)), registry);
+        return MakeRouter(OrderService(pool, max_batch, in_flight, std::move(committed)), registry,
+                          std::make_shared<Admission>(pool, limits, registry));
       });
 }
 

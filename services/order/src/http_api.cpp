@@ -38,19 +38,29 @@ nlohmann::json ToJson(const OrderView& v) {
           {"updatedAt", v.updated_at}};
 }
 
-http::Router MakeRouter(OrderService service, metrics::Registry& registry) {
+http::Router MakeRouter(OrderService service, metrics::Registry& registry,
+                        std::shared_ptr<const Admission> admission) {
   auto& placed = prometheus::BuildCounter()
                      .Name("orders_placed_total")
-                     .Help("POST /orders outcomes: created or replayed (same Idempotency-Key)")
+                     .Help("POST /orders outcomes: created, replayed (same Idempotency-Key) or overloaded (429)")
                      .Register(registry.Raw());
   auto& created = placed.Add({{"result", "created"}});
   auto& replayed = placed.Add({{"result", "replayed"}});
+  auto& overloaded = placed.Add({{"result", "overloaded"}});
 
   http::Router router;
   // Asynchronous: the request is read and checked on the I/O thread and queued for the next group
   // commit; the answer goes out when that commits. No thread waits for it meanwhile.
-  router.AddAsync("POST", "/orders", [service, &created, &replayed](const http::Request& req,
-                                                                    http::Reply reply) mutable {
+  router.AddAsync("POST", "/orders", [service, admission, &created, &replayed, &overloaded](
+                                         const http::Request& req, http::Reply reply) mutable {
+    // docs/adr/0016: refused before anything is written, so the same Idempotency-Key may retry.
+    if (const auto why = admission ? admission->Refusal(service.Queued()) : std::nullopt) {
+      overloaded.Increment();
+      auto res = http::Response::Error(429, "OVERLOADED", "not now, retry later: " + *why);
+      res.headers.emplace_back("Retry-After", "1");
+      reply(std::move(res));
+      return;
+    }
     NewOrder order = AsHttpErrors([&] {
       const auto body = req.Json();
       auto cmd = ParsePlaceOrder(body);

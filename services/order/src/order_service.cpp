@@ -94,6 +94,8 @@ void OrderService::Submit(
   writer_->Submit(std::move(order), std::move(done));
 }
 
+std::size_t OrderService::Queued() const { return writer_->Queued(); }
+
 std::optional<OrderView> OrderService::Get(const std::string& order_id) {
   return db::InTransaction(*pool_, [&](db::Transaction& tx) {
     auto view = store::FindOrder(tx, order_id);

@@ -28,4 +28,11 @@ inline constexpr const char* kFinishOrdersTail =
 inline constexpr const char* kSelectItems =
     "SELECT product_id, quantity FROM order_items WHERE order_id = ? ORDER BY product_id";
 
+// Admission control: the outbox's backlog (ids are increasing and the relay deletes in id order, so
+// MAX - MIN + 1 counts the rows) and its oldest row's age, from two primary-key look-ups.
+inline constexpr const char* kOutboxBacklog =
+    "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0), "
+    "COALESCE(TIMESTAMPDIFF(MICROSECOND, (SELECT created_at FROM outbox ORDER BY id LIMIT 1), "
+    "UTC_TIMESTAMP(6)) DIV 1000, 0) FROM outbox";
+
 }  // namespace saga::order::sql

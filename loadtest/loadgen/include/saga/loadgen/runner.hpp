@@ -47,7 +47,7 @@ struct Result {
   double latency_ms = 0;
   int status = 0;  // HTTP status; 0 when no response came (connect, I/O error, timeout)
   std::string order_id;  // set when the order was accepted (202)
-  std::string refusal;   // the error code of a business refusal (kIssue: COUPON_SOLD_OUT, ...)
+  std::string refusal;   // the error code of a refusal (kIssue: COUPON_SOLD_OUT, ...; any API: 429 OVERLOADED)
   std::string error;     // why it is neither accepted nor refused, when it is not
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "saga/config/common.hpp"
 #include "saga/runtime/runtime.hpp"
@@ -12,8 +13,12 @@ struct Config {
   std::size_t max_batch = 32;  // ORDER_BATCH_MAX
   int batches_in_flight = 2;   // ORDER_BATCHES_IN_FLIGHT
   bool relay_hints = false;    // ORDER_RELAY_HINTS
+  std::int64_t max_outbox_backlog = 20000;  // ORDER_MAX_OUTBOX_BACKLOG
+  std::int64_t max_outbox_age_ms = 5000;    // ORDER_MAX_OUTBOX_AGE_MS
+  std::int64_t max_queued = 2000;           // ORDER_MAX_QUEUED
 
-  /// The common settings plus ORDER_BATCH_MAX, ORDER_BATCHES_IN_FLIGHT and ORDER_RELAY_HINTS.
+  /// The common settings plus ORDER_BATCH_MAX, ORDER_BATCHES_IN_FLIGHT, ORDER_RELAY_HINTS,
+  /// ORDER_MAX_OUTBOX_BACKLOG, ORDER_MAX_OUTBOX_AGE_MS and ORDER_MAX_QUEUED.
   static Config Load(const config::Env& env);
 };
 

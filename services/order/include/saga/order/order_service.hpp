@@ -80,6 +80,8 @@ class OrderService {
   void Submit(NewOrder order,
               std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)> done);
   std::optional<OrderView> Get(const std::string& order_id);
+  /// Orders waiting for a writer (admission control).
+  std::size_t Queued() const;
 
  private:
   db::Pool* pool_;

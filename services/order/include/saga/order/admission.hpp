@@ -1,0 +1,56 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "saga/db/pool.hpp"
+#include "saga/metrics/metrics.hpp"
+
+namespace saga::order {
+
+/// docs/adr/0016-admission-control-on-the-outbox-backlog.md (orders or their events piling up)
+/// Admission control for POST /orders: a thread reads the order outbox's backlog (rows not yet
+/// published) and its oldest row's age every `every`, with two primary-key look-ups, and orders
+/// are refused while either, or the orders waiting for a writer, is over its limit. Gauges:
+/// outbox_backlog_rows, outbox_oldest_age_ms.
+class Admission {
+ public:
+  struct Limits {
+    std::int64_t max_backlog = 0;  ///< rows; 0: no limit
+    std::int64_t max_age_ms = 0;   ///< ms; 0: no limit
+    std::int64_t max_queued = 0;   ///< orders waiting for a writer; 0: no limit
+    std::chrono::milliseconds every{100};
+  };
+
+  Admission(db::Pool& pool, Limits limits, metrics::Registry& registry);
+  ~Admission();
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+
+  /// Why orders are refused now, with `queued` orders waiting for a writer, or nothing while
+  /// they are admitted.
+  std::optional<std::string> Refusal(std::size_t queued) const;
+
+ private:
+  void Run();
+  void Sample();
+
+  db::Pool& pool_;
+  const Limits limits_;
+  prometheus::Gauge& backlog_gauge_;
+  prometheus::Gauge& age_gauge_;
+  std::atomic<std::int64_t> backlog_{0};
+  std::atomic<std::int64_t> age_ms_{0};
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace saga::order
