@@ -46,6 +46,19 @@ std::optional<std::string> DateTimeOf(const std::optional<std::string>& iso) {
   return text;
 }
 
+// The campaign's terms as parameters 1..7 and its id as 8, as kInsertCampaign and kUpdateCampaign
+// both take them.
+void BindCampaign(::sql::PreparedStatement& st, const Campaign& c) {
+  st.setString(1, c.name);
+  st.setString(2, std::string(ToString(c.discount_type)));
+  st.setInt64(3, c.discount_value);
+  db::BindOptional(st, 4, c.max_discount);
+  st.setInt64(5, c.quantity);
+  db::BindOptional(st, 6, DateTimeOf(c.valid_from));
+  db::BindOptional(st, 7, DateTimeOf(c.valid_until));
+  st.setString(8, c.coupon_id);
+}
+
 }  // namespace
 
 bool PutCampaign(db::Transaction& tx, const Campaign& c) {
@@ -58,17 +71,9 @@ bool PutCampaign(db::Transaction& tx, const Campaign& c) {
       std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
       if (rs->next()) issued = rs->getInt64(1);
     }
-    const std::string type(ToString(c.discount_type));
     if (!issued) {
       auto& st = conn.Prepare(sql::kInsertCampaign);
-      st.setString(1, c.coupon_id);
-      st.setString(2, c.name);
-      st.setString(3, type);
-      st.setInt64(4, c.discount_value);
-      db::BindOptional(st, 5, c.max_discount);
-      st.setInt64(6, c.quantity);
-      db::BindOptional(st, 7, DateTimeOf(c.valid_from));
-      db::BindOptional(st, 8, DateTimeOf(c.valid_until));
+      BindCampaign(st, c);
       st.executeUpdate();
       return true;
     }
@@ -77,14 +82,7 @@ bool PutCampaign(db::Transaction& tx, const Campaign& c) {
                                 std::to_string(*issued) + " coupons already issued");
     }
     auto& st = conn.Prepare(sql::kUpdateCampaign);
-    st.setString(1, c.name);
-    st.setString(2, type);
-    st.setInt64(3, c.discount_value);
-    db::BindOptional(st, 4, c.max_discount);
-    st.setInt64(5, c.quantity);
-    db::BindOptional(st, 6, DateTimeOf(c.valid_from));
-    db::BindOptional(st, 7, DateTimeOf(c.valid_until));
-    st.setString(8, c.coupon_id);
+    BindCampaign(st, c);
     st.executeUpdate();
     return false;
   });

@@ -52,9 +52,9 @@ inline constexpr const char* kGetCampaign =
 inline constexpr const char* kLockCampaignIssued =
     "SELECT issued FROM coupon_campaigns WHERE coupon_id = ? FOR UPDATE";
 inline constexpr const char* kInsertCampaign =
-    "INSERT INTO coupon_campaigns (coupon_id, name, discount_type, discount_value, max_discount, quantity, "
-    "issued, valid_from, valid_until, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))";
+    "INSERT INTO coupon_campaigns (name, discount_type, discount_value, max_discount, quantity, valid_from, "
+    "valid_until, coupon_id, issued, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))";
 inline constexpr const char* kUpdateCampaign =
     "UPDATE coupon_campaigns SET name = ?, discount_type = ?, discount_value = ?, max_discount = ?, "
     "quantity = ?, valid_from = ?, valid_until = ?, updated_at = UTC_TIMESTAMP(3) WHERE coupon_id = ?";
