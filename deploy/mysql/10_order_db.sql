@@ -13,7 +13,10 @@ CREATE TABLE IF NOT EXISTS orders (
   updated_at  DATETIME(3) NOT NULL,
   amount      BIGINT      NULL,
   discount    BIGINT      NULL,
-  PRIMARY KEY (order_id)
+  deadline    DATETIME(3) NULL,
+  expiries    INT         NOT NULL DEFAULT 0,
+  PRIMARY KEY (order_id),
+  KEY idx_orders_deadline (status, deadline)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE TABLE IF NOT EXISTS order_items (
@@ -29,7 +32,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   request    TEXT         NOT NULL,
   order_id   CHAR(36)     NOT NULL,
   created_at DATETIME(3)  NOT NULL,
-  PRIMARY KEY (idem_key)
+  PRIMARY KEY (idem_key),
+  KEY idx_idempotency_keys_created (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE USER IF NOT EXISTS 'order_svc'@'%' IDENTIFIED BY 'order_pw';

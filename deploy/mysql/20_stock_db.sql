@@ -26,5 +26,12 @@ CREATE TABLE IF NOT EXISTS reservations (
   KEY idx_reservations_created (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- Orders whose saga was aborted (docs/adr/0017): a late order.created reserves nothing for them.
+CREATE TABLE IF NOT EXISTS aborted_orders (
+  order_id   VARCHAR(64) NOT NULL,
+  aborted_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (order_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 CREATE USER IF NOT EXISTS 'stock_svc'@'%' IDENTIFIED BY 'stock_pw';
 GRANT SELECT, INSERT, UPDATE, DELETE ON stock_db.* TO 'stock_svc'@'%';

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS charges (
   previous_balance BIGINT       NOT NULL,
   current_balance  BIGINT       NOT NULL,
   created_at       DATETIME(3)  NOT NULL,
-  PRIMARY KEY (idem_key)
+  PRIMARY KEY (idem_key),
+  KEY idx_charges_created (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- A coupon campaign: `issued` counts the coupons handed out, never past `quantity`.
@@ -65,6 +66,13 @@ CREATE TABLE IF NOT EXISTS coupons (
   used_at          DATETIME(3) NULL,
   PRIMARY KEY (coupon_id, user_id),
   KEY idx_coupons_user (user_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Orders whose saga was aborted (docs/adr/0017): a late stock.reserved debits nothing for them.
+CREATE TABLE IF NOT EXISTS aborted_orders (
+  order_id   VARCHAR(64) NOT NULL,
+  aborted_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (order_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 CREATE USER IF NOT EXISTS 'payment_svc'@'%' IDENTIFIED BY 'payment_pw';

@@ -9,9 +9,12 @@ CREATE TABLE IF NOT EXISTS sagas (
   started_at  DATETIME(3) NOT NULL,
   finished_at DATETIME(3) NULL,
   duration_ms BIGINT      NULL,
+  aborted_at  DATETIME(3) NULL,
   updated_at  DATETIME(3) NOT NULL,
   PRIMARY KEY (order_id),
-  KEY idx_sagas_status (status),
+  -- GET /sagas (a keyset range per status and reason, oldest first), the oldest PENDING saga,
+  -- the overdue count and the counts of GET /sagas/stats.
+  KEY idx_sagas_status_reason_started (status, reason, started_at, order_id),
   KEY idx_sagas_duration (duration_ms)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 

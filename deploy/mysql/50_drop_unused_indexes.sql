@@ -4,7 +4,8 @@
 -- - outbox.uq_outbox_event, in every schema: the relay reads and deletes outbox rows by id; an
 --   event id is a fresh UUIDv7 per event, and every consumer keys its inbox on it;
 -- - orders.idx_orders_user and orders.idx_orders_status: orders are read by order_id only;
--- - payments.idx_payments_user: payments are read by order_id only.
+-- - payments.idx_payments_user: payments are read by order_id only;
+-- - sagas.idx_sagas_status: idx_sagas_status_reason_started (56_add_indexes.sql) starts with status.
 -- Conditional, so applying this file again is harmless. DROP INDEX IF EXISTS is MariaDB only,
 -- hence information_schema and a prepared ALTER in a procedure (valid on MySQL 8 too).
 DROP PROCEDURE IF EXISTS order_db.saga_drop_index;
@@ -35,5 +36,6 @@ CALL order_db.saga_drop_index('completion_db', 'outbox', 'uq_outbox_event');
 CALL order_db.saga_drop_index('order_db', 'orders', 'idx_orders_user');
 CALL order_db.saga_drop_index('order_db', 'orders', 'idx_orders_status');
 CALL order_db.saga_drop_index('payment_db', 'payments', 'idx_payments_user');
+CALL order_db.saga_drop_index('completion_db', 'sagas', 'idx_sagas_status');
 
 DROP PROCEDURE order_db.saga_drop_index;

@@ -2,7 +2,9 @@
 -- so that a data directory or volume made by an earlier version keeps working.
 -- - orders.amount, orders.discount: what the order's payment debited and its coupon's discount;
 -- - payments.discount, payments.coupon_id: the coupon an order's payment applied;
--- - saga_steps.amount, saga_steps.discount, saga_steps.coupon_id: the money and coupon of a step.
+-- - saga_steps.amount, saga_steps.discount, saga_steps.coupon_id: the money and coupon of a step;
+-- - orders.deadline and orders.expiries: the saga deadline (docs/adr/0017; the order service gives
+--   a PENDING order without one a deadline from its creation time); sagas.aborted_at: the abort.
 -- Conditional, so applying this file again is harmless. ADD COLUMN IF NOT EXISTS is MariaDB only,
 -- hence information_schema and a prepared ALTER in a procedure (valid on MySQL 8 too).
 DROP PROCEDURE IF EXISTS order_db.saga_add_column;
@@ -33,5 +35,8 @@ CALL order_db.saga_add_column('payment_db', 'payments', 'coupon_id', 'VARCHAR(64
 CALL order_db.saga_add_column('completion_db', 'saga_steps', 'amount', 'BIGINT NULL');
 CALL order_db.saga_add_column('completion_db', 'saga_steps', 'discount', 'BIGINT NULL');
 CALL order_db.saga_add_column('completion_db', 'saga_steps', 'coupon_id', 'VARCHAR(64) NULL');
+CALL order_db.saga_add_column('order_db', 'orders', 'deadline', 'DATETIME(3) NULL');
+CALL order_db.saga_add_column('order_db', 'orders', 'expiries', 'INT NOT NULL DEFAULT 0');
+CALL order_db.saga_add_column('completion_db', 'sagas', 'aborted_at', 'DATETIME(3) NULL');
 
 DROP PROCEDURE order_db.saga_add_column;

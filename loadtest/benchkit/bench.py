@@ -150,18 +150,36 @@ def steal_and_total():
     return cpu[7] if len(cpu) > 7 else 0, sum(cpu[:8])
 
 
-class Sampler(threading.Thread):
-    """Once a second: outbox backlog per schema and sagas still pending."""
+# The tables that grow with every order, and the ones kept for a retention time (docs/adr/0018).
+TABLES = [("order_db", "orders"), ("order_db", "idempotency_keys"), ("order_db", "inbox"),
+          ("stock_db", "reservations"), ("stock_db", "aborted_orders"), ("stock_db", "inbox"),
+          ("payment_db", "payments"), ("payment_db", "charges"), ("payment_db", "aborted_orders"),
+          ("payment_db", "inbox"), ("completion_db", "sagas"), ("completion_db", "saga_steps"),
+          ("completion_db", "inbox")]
 
-    def __init__(self, db, pending_before):
+
+def table_rows(db):
+    """{"schema.table": rows} of TABLES (exact counts)."""
+    row = db.run("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {s}.{t})" for s, t in TABLES) + ";")[0]
+    return {f"{s}.{t}": int(n) for (s, t), n in zip(TABLES, row)}
+
+
+class Sampler(threading.Thread):
+    """Once a second: outbox backlog per schema and sagas still pending; every `tables_every`
+    seconds (0: never) the rows of TABLES."""
+
+    def __init__(self, db, pending_before, tables_every=0):
         super().__init__(daemon=True)
         self.db = db
         self.pending_before = pending_before
+        self.tables_every = tables_every
         self.samples = []
+        self.table_samples = []
         self.stop = threading.Event()
         self.t0 = time.time()
 
     def run(self):
+        next_tables = 0.0
         sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + \
               ", (SELECT COUNT(*) FROM completion_db.sagas WHERE status = 'PENDING');"
         while not self.stop.is_set():
@@ -172,6 +190,12 @@ class Sampler(threading.Thread):
                                      "pending_sagas": max(0, row[4] - self.pending_before)})
             except RuntimeError as e:
                 log(f"sampling failed: {e}")
+            if self.tables_every and t >= next_tables:
+                next_tables = t + self.tables_every
+                try:
+                    self.table_samples.append({"t": round(t, 1), "rows": table_rows(self.db)})
+                except RuntimeError as e:
+                    log(f"sampling failed: {e}")
             self.stop.wait(1.0)
 
 
@@ -352,9 +376,9 @@ def load_orders(db, run_id, path, placed):
 
 # --- after the run ---------------------------------------------------------------------------
 
-def wait_final(db, run_id, timeout):
+def wait_final(db, run_id, timeout, sagas="completion_db.sagas"):
     sql = f"""SELECT COUNT(*) FROM saga_bench.run_orders r
-LEFT JOIN completion_db.sagas s ON s.order_id = r.order_id
+LEFT JOIN {sagas} s ON s.order_id = r.order_id
 WHERE r.run_id = '{run_id}' AND (s.status IS NULL OR s.status = 'PENDING');"""
     deadline = time.time() + timeout
     while True:
@@ -398,23 +422,31 @@ WHERE r.run_id = {r} GROUP BY r.user_id, r.order_id) t GROUP BY user_id;""")}
     return checks, expected
 
 
-def check_invariants(db, run_id, start_stock, start_balance, dlq_delta, expected=EXPECTED, discounts=None):
+def check_invariants(db, run_id, start_stock, start_balance, dlq_delta, expected=EXPECTED, discounts=None,
+                     kept=True):
+    """The run's checks. With `kept` False (a retention shorter than the run, docs/adr/0018) the
+    sagas, steps and payments of the first orders are gone: the statuses come from order_db.orders
+    (kept), the money from the orders' amounts, and the checks that need the deleted rows are
+    skipped."""
     checks = []
 
     def check(name, ok, detail):
         checks.append({"name": name, "ok": bool(ok), "detail": detail})
 
+    sagas = "completion_db.sagas" if kept else "order_db.orders"
     r = f"'{run_id}'"
     # Every order placed has exactly one final status, the one its kind calls for, and the
     # order service agrees with the completion service.
     rows = db.run(f"""SELECT r.kind, s.status, COALESCE(s.reason, ''), COUNT(*) FROM saga_bench.run_orders r
-LEFT JOIN completion_db.sagas s ON s.order_id = r.order_id WHERE r.run_id = {r}
+LEFT JOIN {sagas} s ON s.order_id = r.order_id WHERE r.run_id = {r}
 GROUP BY r.kind, s.status, s.reason;""")
     wrong = [(k, st, re, int(n)) for k, st, re, n in rows
              if (st, re or None) not in expected[k]]
     check("each order placed (answered 202, or placed though its answer timed out) reached the final "
           "status its kind calls for", not wrong,
           "all as expected" if not wrong else f"unexpected (kind, status, reason, count): {wrong[:5]}")
+    if not kept:
+        return checks + check_kept_money(db, r, start_stock, start_balance, discounts, dlq_delta)
     bad_final = db.scalar(f"""SELECT COUNT(*) FROM (SELECT r.order_id, COUNT(st.event_id) AS n
 FROM saga_bench.run_orders r LEFT JOIN completion_db.saga_steps st ON st.order_id = r.order_id
 AND st.event_type IN ('order.completed', 'order.cancelled') WHERE r.run_id = {r}
@@ -483,6 +515,45 @@ ON r.order_id = p.order_id AND r.run_id = {r} WHERE p.status = 'COMPLETED';""")
     backlog = db.scalar("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + ";")
     check("every outbox drained", backlog == 0, f"{backlog} rows left")
     check("no DLQ messages", dlq_delta == 0, f"{int(dlq_delta)} events sent to a DLQ during the run")
+    return checks
+
+
+def check_kept_money(db, r, start_stock, start_balance, discounts, dlq_delta):
+    """Stock and money from the rows a retention keeps: reservations, order_db.orders (status, amount)."""
+    checks = []
+    sold = {int(p): int(q) for p, q in db.run(f"""SELECT i.product_id, SUM(i.quantity) FROM saga_bench.run_items i
+JOIN order_db.orders o ON o.order_id = i.order_id AND o.status = 'COMPLETED'
+WHERE i.run_id = {r} GROUP BY i.product_id;""")}
+    ids = ",".join(str(p) for p in start_stock)
+    final = {int(p): int(s) for p, s in db.run(
+        f"SELECT product_id, stock FROM stock_db.products WHERE product_id IN ({ids});")}
+    off = [p for p, start in start_stock.items() if start - final[p] != sold.get(p, 0)]
+    checks.append({"name": "per product: final stock == start - units of completed orders", "ok": not off,
+                   "detail": f"{len(start_stock)} products exact" if not off else f"{len(off)} off: {off[:3]}"})
+    owed = {int(u): int(a) for u, a in db.run(f"""SELECT r.user_id, SUM(o.amount) FROM saga_bench.run_orders r
+JOIN order_db.orders o ON o.order_id = r.order_id AND o.status = 'COMPLETED'
+WHERE r.run_id = {r} GROUP BY r.user_id;""")}
+    priced = {int(u): int(a) for u, a in db.run(f"""SELECT r.user_id, SUM(i.quantity * pr.price)
+FROM saga_bench.run_orders r JOIN saga_bench.run_items i ON i.run_id = r.run_id AND i.order_id = r.order_id
+JOIN stock_db.products pr ON pr.product_id = i.product_id
+JOIN order_db.orders o ON o.order_id = r.order_id AND o.status = 'COMPLETED'
+WHERE r.run_id = {r} GROUP BY r.user_id;""")}
+    for u, d in (discounts or {}).items():
+        priced[u] = priced.get(u, 0) - d
+    uids = ",".join(str(u) for u in start_balance)
+    final_bal = {int(u): int(b) for u, b in db.run(
+        f"SELECT user_id, balance FROM payment_db.accounts WHERE user_id IN ({uids});")}
+    off = [u for u, b in start_balance.items()
+           if final_bal[u] != b - owed.get(u, 0) or owed.get(u, 0) != priced.get(u, 0)]
+    checks.append({"name": "per user: final balance == start - amounts of completed orders == start - their "
+                   "prices (minus coupon discounts)", "ok": not off,
+                   "detail": f"{len(start_balance)} users exact" if not off else f"{len(off)} off: {off[:3]}"})
+    backlog = db.scalar("SELECT " + " + ".join(f"(SELECT COUNT(*) FROM {s}.outbox)" for s in SCHEMAS) + ";")
+    checks.append({"name": "every outbox drained", "ok": backlog == 0, "detail": f"{backlog} rows left"})
+    checks.append({"name": "no DLQ messages", "ok": dlq_delta == 0,
+                   "detail": f"{int(dlq_delta)} events sent to a DLQ during the run"})
+    checks.append({"name": "skipped: one final event per order, order and completion agree, no order paid twice",
+                   "ok": True, "detail": "their rows (saga steps, sagas, payments) are past the retention"})
     return checks
 
 
@@ -558,6 +629,12 @@ def main():
     ap.add_argument("--users", type=id_list, default=None,
                     help="only these seeded users (like 1-50); default all")
     ap.add_argument("--settle-timeout", type=float, default=120, help="seconds to wait for the sagas")
+    ap.add_argument("--table-rows-every", type=float, default=0,
+                    help="also count the rows of the growing tables every S seconds during the run (0: only "
+                         "before and after)")
+    ap.add_argument("--retention-s", type=float, default=0,
+                    help="the stack's RETENTION_S when it is shorter than the run: the checks then read the "
+                         "kept rows only (docs/adr/0018)")
     ap.add_argument("--label", default="", help="a note stored in the result (e.g. the settings)")
     ap.add_argument("--min-rps", type=float, help="target: achieved at least this many requests/s")
     ap.add_argument("--max-http-p99-ms", type=float, help="target: HTTP p99 at most this")
@@ -602,6 +679,7 @@ def main():
             coupon_id, holders = prepare_coupons(env, db, args, run_id, users)
             log(f"campaign {coupon_id}: {len(holders)} of {len(users)} users got a coupon")
         start_stock, start_balance = snapshot(db, products, users)
+        rows_before = table_rows(db)
     except Fail as e:
         print(f"bench: {e}", file=sys.stderr)
         return 2
@@ -621,7 +699,7 @@ def main():
            "--key-prefix", key_prefix, "--out", lg_json, "--orders", lg_orders]
     log(f"loadgen: stages {' '.join(f'{s:g}s:{r:g}/s' for s, r in args.stage)}" if args.stage else
         f"loadgen: {args.rate:g}/s for {args.duration:g} s" + (f" after a {args.ramp_up:g} s ramp" if args.ramp_up else ""))
-    sampler = Sampler(db, pending_before)
+    sampler = Sampler(db, pending_before, args.table_rows_every)
     sampler.start()
     steal0, total0 = steal_and_total()
     lg = subprocess.Popen(cmd)
@@ -645,11 +723,13 @@ def main():
     placed, unanswered = load_orders(db, run_id, lg_orders, keys)
     log(f"{placed} orders placed ({unanswered} of them without an answer in time); "
         "waiting for their sagas to finish")
-    pending = wait_final(db, run_id, args.settle_timeout)
+    kept = not args.retention_s or args.retention_s > args.duration + args.settle_timeout
+    final_source = "completion_db.sagas" if kept else "order_db.orders"
+    pending = wait_final(db, run_id, args.settle_timeout, final_source)
     wait_quiet(db, 30)  # the last final events still leave the completion outbox
     if len(placed_keys(db, key_prefix)) > len(keys):  # placed even later: check those too
         placed, unanswered = load_orders(db, run_id, lg_orders, placed_keys(db, key_prefix))
-        pending = wait_final(db, run_id, args.settle_timeout)
+        pending = wait_final(db, run_id, args.settle_timeout, final_source)
         wait_quiet(db, 30)
     wall = time.time() - wall0
     cpu1 = {n: cpu_seconds(p) for n, p in procs.items()}
@@ -664,7 +744,7 @@ def main():
         coupon_checks, discounts = check_coupons(db, run_id, coupon_id, args.coupons, len(users),
                                                  args.coupon_discount)
     checks = check_invariants(db, run_id, start_stock, start_balance, dlq_after - dlq_before, expected,
-                              discounts) + coupon_checks
+                              discounts, kept) + coupon_checks
     if pending:
         checks.insert(0, {"name": "every saga final", "ok": False,
                           "detail": f"{pending} still pending after {args.settle_timeout:g} s"})
@@ -710,6 +790,9 @@ def main():
         "timeline": lg_result["timeline"],
         "saga_timeline": report.saga_timeline(sagas, lg_result["started_at_ms"] / 1000),
         "backlog": sampler.samples,
+        # Rows of the growing tables (docs/adr/0018): before, after, and sampled during the run.
+        "table_rows": {"before": rows_before, "after": table_rows(db), "samples": sampler.table_samples,
+                       "retention_s": args.retention_s or None},
     }
     targets = []
     for name, value, limit, at_least in [("achieved rps", result["achieved_rps"], args.min_rps, True),

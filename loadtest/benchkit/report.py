@@ -46,6 +46,10 @@ def text_summary(r):
                                                                  key=lambda kv: -kv[1])),
         "invariants " + ("ok" if r["invariants"]["ok"] else "FAILED"),
     ]
+    rows = r.get("table_rows")
+    if rows:
+        lines.insert(-1, "table rows (before -> after) " + ", ".join(
+            f"{t} {rows['before'][t]} -> {rows['after'][t]}" for t in rows["before"]))
     for t in r.get("targets", []):
         lines.insert(-1, f"target   {t['name']}: {'met' if t['ok'] else 'MISSED'} ({t['detail']})")
     for ch in r["invariants"]["checks"]:

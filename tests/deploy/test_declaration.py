@@ -54,8 +54,10 @@ class DeclarationTest(unittest.TestCase):
         proto = SOURCE_DIR / "proto-json"
         envelope = json.loads((proto / "envelope.schema.json").read_text())
         self.assertEqual(envelope["properties"]["eventType"]["enum"], self.topics)
-        for name in ["saga.response", "get-order.response"]:
-            schema = json.loads((proto / "http" / f"{name}.schema.json").read_text())
+        schemas = {name: json.loads((proto / "http" / f"{name}.schema.json").read_text())
+                   for name in ["saga.response", "get-order.response", "sagas.response"]}
+        schemas["sagas.response"] = schemas["sagas.response"]["properties"]["sagas"]["items"]  # each saga
+        for name, schema in schemas.items():
             reasons = [alt["enum"] for alt in schema["properties"]["reason"]["oneOf"] if "enum" in alt][0]
             self.assertEqual(reasons, self.saga["reasons"], name)
             self.assertEqual(set(schema["properties"]["status"]["enum"]),

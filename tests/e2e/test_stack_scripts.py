@@ -60,24 +60,43 @@ class StackScriptsTest(unittest.TestCase):
         self.assertEqual(pids(), before)  # nothing restarted
 
     def test_up_drops_the_unused_indexes_an_older_schema_still_has(self):
-        # Schemas created before these indexes were removed keep them until deploy/mysql/50_* runs.
+        # Schemas created before these indexes were removed keep them until deploy/mysql/50_* runs,
+        # and lack the ones added later until deploy/mysql/56_* runs.
         def indexed():
             return sorted(f"{row[0]}.{row[1]}.{row[2]}" for row in sql(
                 "SELECT DISTINCT table_schema, table_name, index_name FROM information_schema.statistics "
                 "WHERE table_schema IN ('order_db', 'stock_db', 'payment_db', 'completion_db') "
                 "AND index_name IN ('uq_outbox_event', 'idx_orders_user', 'idx_orders_status', "
-                "'idx_payments_user')"))
+                "'idx_payments_user', 'idx_sagas_status')"))
+
+        def columns_of(schema, table, index):
+            return sql("SELECT GROUP_CONCAT(column_name ORDER BY seq_in_index) FROM information_schema.statistics "
+                       f"WHERE table_schema = '{schema}' AND table_name = '{table}' "
+                       f"AND index_name = '{index}'")[0][0]
+
+        def listing_index():
+            return columns_of("completion_db", "sagas", "idx_sagas_status_reason_started")
+
+        def deadline_index():
+            return columns_of("order_db", "orders", "idx_orders_deadline")
         sql("ALTER TABLE stock_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id); "
             "ALTER TABLE completion_db.outbox ADD UNIQUE KEY uq_outbox_event (event_id); "
-            "ALTER TABLE order_db.orders ADD KEY idx_orders_user (user_id), ADD KEY idx_orders_status (status); "
-            "ALTER TABLE payment_db.payments ADD KEY idx_payments_user (user_id)")
-        self.assertEqual(indexed(), ["completion_db.outbox.uq_outbox_event", "order_db.orders.idx_orders_status",
-                                     "order_db.orders.idx_orders_user", "payment_db.payments.idx_payments_user",
-                                     "stock_db.outbox.uq_outbox_event"])
-        for attempt in range(2):  # the second up finds nothing to drop
+            "ALTER TABLE order_db.orders ADD KEY idx_orders_user (user_id), ADD KEY idx_orders_status (status), "
+            "DROP KEY idx_orders_deadline; "
+            "ALTER TABLE payment_db.payments ADD KEY idx_payments_user (user_id); "
+            "ALTER TABLE completion_db.sagas ADD KEY idx_sagas_status (status), "
+            "DROP KEY idx_sagas_status_reason_started")
+        self.assertEqual(indexed(), ["completion_db.outbox.uq_outbox_event", "completion_db.sagas.idx_sagas_status",
+                                     "order_db.orders.idx_orders_status", "order_db.orders.idx_orders_user",
+                                     "payment_db.payments.idx_payments_user", "stock_db.outbox.uq_outbox_event"])
+        self.assertEqual(listing_index(), "NULL")
+        self.assertEqual(deadline_index(), "NULL")
+        for attempt in range(2):  # the second up finds nothing to drop or add
             res = script("up", "--no-build", "--no-demo", "--bin-dir", str(BINARY_DIR))
             self.assertEqual(res.returncode, 0, res.stderr)
             self.assertEqual(indexed(), [], f"after up #{attempt + 1}")
+            self.assertEqual(listing_index(), "status,reason,started_at,order_id", f"after up #{attempt + 1}")
+            self.assertEqual(deadline_index(), "status,deadline", f"after up #{attempt + 1}")
         routines = sql("SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = 'order_db'")
         self.assertEqual(int(routines[0][0]), 0, "the migration leaves no procedure behind")
 

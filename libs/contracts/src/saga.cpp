@@ -17,10 +17,12 @@ constexpr std::string_view kStockReasons[] = {"OUT_OF_STOCK", "UNKNOWN_PRODUCT",
 constexpr std::string_view kPaymentReasons[] = {"INSUFFICIENT_BALANCE", "UNKNOWN_USER",
                                                 "COUPON_NOT_ISSUED", "COUPON_ALREADY_USED",
                                                 "COUPON_EXPIRED"};
+constexpr std::string_view kAbortReasons[] = {"TIMED_OUT"};
 constexpr std::string_view kCancelReasons[] = {"OUT_OF_STOCK",        "UNKNOWN_PRODUCT",
                                                "AMOUNT_OUT_OF_RANGE", "INSUFFICIENT_BALANCE",
                                                "UNKNOWN_USER",        "COUPON_NOT_ISSUED",
-                                               "COUPON_ALREADY_USED", "COUPON_EXPIRED"};
+                                               "COUPON_ALREADY_USED", "COUPON_EXPIRED",
+                                               "TIMED_OUT"};
 constexpr std::int64_t kMaxItems = 50;
 
 constexpr Field kOrderItem[] = {
@@ -103,11 +105,35 @@ constexpr Field kOrderCompleted[] = {
 constexpr Field kOrderCancelled[] = {
     {.name = "reason", .kind = K::kEnum, .values = kCancelReasons},
 };
+// The abort (docs/adr/0017): the order as placed travels with it, so that a participant that never
+// saw the order still locks what the order would have touched (its products, its user's account).
+constexpr Field kSagaExpired[] = {
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kOrderItem},
+    kCouponId,
+    {.name = "attempt", .kind = K::kInteger, .min = 1},
+};
+constexpr Field kSagaAborted[] = {
+    {.name = "reason", .kind = K::kEnum, .values = kAbortReasons},
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "items", .kind = K::kObjects, .min = 1, .max = kMaxItems, .fields = kOrderItem},
+    kCouponId,
+};
+constexpr Field kStockAborted[] = {
+    {.name = "items", .kind = K::kObjects, .min = 0, .max = kMaxItems, .fields = kReleasedItem},
+};
+constexpr Field kPaymentRefunded[] = {
+    {.name = "userId", .kind = K::kInteger, .min = 1},
+    {.name = "amount", .kind = K::kInteger, .min = 0, .max = kMaxAmount},
+    {.name = "paymentId", .kind = K::kUuid, .required = false},
+    kCouponId,
+};
 
 constexpr P kToStockAndCompletion[] = {P::kProductStock, P::kCompletion};
 constexpr P kToPaymentAndCompletion[] = {P::kPayment, P::kCompletion};
 constexpr P kToCompletion[] = {P::kCompletion};
 constexpr P kToOrder[] = {P::kOrder};
+constexpr P kToStockAndPayment[] = {P::kProductStock, P::kPayment};
 
 constexpr EventType kEvents[] = {
     {"order.created", P::kOrder, kToStockAndCompletion, kOrderCreated,
@@ -129,6 +155,14 @@ constexpr EventType kEvents[] = {
      "discount is 0 without a couponId"},
     {"order.cancelled", P::kCompletion, kToOrder, kOrderCancelled,
      "the saga ended CANCELLED, with its reason"},
+    {"saga.expired", P::kOrder, kToCompletion, kSagaExpired,
+     "the order is still PENDING past its deadline (sent again each deadline until it is final)"},
+    {"saga.aborted", P::kCompletion, kToStockAndPayment, kSagaAborted,
+     "completion aborts the open saga: each participant undoes its step, refuses later ones, confirms"},
+    {"stock.aborted", P::kProductStock, kToCompletion, kStockAborted,
+     "the order is aborted at product-stock: its reservation (items, maybe none) is given back"},
+    {"payment.refunded", P::kPayment, kToCompletion, kPaymentRefunded,
+     "the order is aborted at payment: its debit (amount, 0 if none) and coupon are given back"},
 };
 
 // An outcome needs every step of its path before it is final, so that a final saga's timeline is
@@ -138,19 +172,31 @@ constexpr std::string_view kCompletedNeeds[] = {"order.created", "stock.reserved
 constexpr std::string_view kRejectedNeeds[] = {"order.created", "stock.rejected"};
 constexpr std::string_view kRefusedNeeds[] = {"order.created", "stock.reserved", "payment.failed",
                                                  "stock.released"};
+// Aborted: every participant confirmed. order.created may never have arrived (a lost message is why
+// sagas expire), so it is not needed.
+constexpr std::string_view kAbortedNeeds[] = {"saga.aborted", "stock.aborted", "payment.refunded"};
 
+// Once saga.aborted is recorded, only the aborted outcome can be reached: a late success loses to
+// the abort, whose participants undo it (docs/adr/0017).
 constexpr Outcome kOutcomes[] = {
     {.status = "COMPLETED",
      .needs = kCompletedNeeds,
-     .announced_by = "order.completed"},
+     .announced_by = "order.completed",
+     .unless = "saga.aborted"},
     {.status = "CANCELLED",
      .needs = kRejectedNeeds,
      .reason_from = "stock.rejected",
-     .announced_by = "order.cancelled"},
+     .announced_by = "order.cancelled",
+     .unless = "saga.aborted"},
     {.status = "CANCELLED",
      .needs = kRefusedNeeds,
      .reason_from = "payment.failed",
      .compensation = "stock.released",
+     .announced_by = "order.cancelled",
+     .unless = "saga.aborted"},
+    {.status = "CANCELLED",
+     .needs = kAbortedNeeds,
+     .reason_from = "saga.aborted",
      .announced_by = "order.cancelled"},
 };
 
@@ -405,7 +451,8 @@ nlohmann::json ToJson(const Declaration& d) {
                         {"reasonFrom", o.reason_from},
                         {"path", Path(o)},
                         {"compensation", o.compensation},
-                        {"announcedBy", o.announced_by}});
+                        {"announcedBy", o.announced_by},
+                        {"unless", o.unless}});
   }
   return {{"events", std::move(events)},
           {"outcomes", std::move(outcomes)},
@@ -456,6 +503,7 @@ std::string FlowPicture(const Declaration& d) {
     out << " once ";
     for (std::size_t i = 0; i < o.needs.size(); ++i) out << (i ? " + " : "") << o.needs[i];
     out << " recorded";
+    if (!o.unless.empty()) out << ", unless " << o.unless << " is";
     if (!o.compensation.empty()) out << " (" << o.compensation << " is the compensation)";
     out << "; announced by " << o.announced_by << "\n";
   }

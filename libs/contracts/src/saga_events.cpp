@@ -126,4 +126,44 @@ void from_json(const nlohmann::json& j, OrderCompleted& v) {
 void to_json(nlohmann::json& j, const OrderCancelled& v) { j = {{"reason", v.reason}}; }
 void from_json(const nlohmann::json& j, OrderCancelled& v) { v.reason = Str(j, "reason"); }
 
+// The payloads below are read only after Decode checked them against the declaration.
+void to_json(nlohmann::json& j, const SagaExpired& v) {
+  j = {{"userId", v.user_id.value}, {"items", v.items}, {"attempt", v.attempt}};
+  PutOpt(j, "couponId", v.coupon_id);
+}
+void from_json(const nlohmann::json& j, SagaExpired& v) {
+  v.user_id = UserId(Int(j, "userId", 1));
+  v.items = Member(j, "items").get<std::vector<OrderItem>>();
+  v.coupon_id = OptStr(j, "couponId");
+  v.attempt = Int(j, "attempt", 1);
+}
+
+void to_json(nlohmann::json& j, const SagaAborted& v) {
+  j = {{"reason", v.reason}, {"userId", v.user_id.value}, {"items", v.items}};
+  PutOpt(j, "couponId", v.coupon_id);
+}
+void from_json(const nlohmann::json& j, SagaAborted& v) {
+  v.reason = Str(j, "reason");
+  v.user_id = UserId(Int(j, "userId", 1));
+  v.items = Member(j, "items").get<std::vector<OrderItem>>();
+  v.coupon_id = OptStr(j, "couponId");
+}
+
+void to_json(nlohmann::json& j, const StockAborted& v) { j = {{"items", v.items}}; }
+void from_json(const nlohmann::json& j, StockAborted& v) {
+  v.items = Member(j, "items").get<std::vector<OrderItem>>();
+}
+
+void to_json(nlohmann::json& j, const PaymentRefunded& v) {
+  j = {{"userId", v.user_id.value}, {"amount", v.amount}};
+  PutOpt(j, "paymentId", v.payment_id);
+  PutOpt(j, "couponId", v.coupon_id);
+}
+void from_json(const nlohmann::json& j, PaymentRefunded& v) {
+  v.user_id = UserId(Int(j, "userId", 1));
+  v.amount = Int(j, "amount", 0);
+  v.payment_id = OptStr(j, "paymentId");
+  v.coupon_id = OptStr(j, "couponId");
+}
+
 }  // namespace saga::contracts

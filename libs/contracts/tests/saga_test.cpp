@@ -25,6 +25,10 @@ nlohmann::json Sample(std::string_view type) {
   if (type == StockReleased::kType) return StockReleased{{{ProductId(2), 3}}};
   if (type == OrderCompleted::kType) return OrderCompleted{250, 50, "SPRING"};
   if (type == OrderCancelled::kType) return OrderCancelled{reasons::kOutOfStock};
+  if (type == SagaExpired::kType) return SagaExpired{UserId(1), {{ProductId(2), 3}}, "SPRING", 2};
+  if (type == SagaAborted::kType) return SagaAborted{reasons::kTimedOut, UserId(1), {{ProductId(2), 3}}, "SPRING"};
+  if (type == StockAborted::kType) return StockAborted{{{ProductId(2), 3}}};
+  if (type == PaymentRefunded::kType) return PaymentRefunded{UserId(1), 250, uuid, "SPRING"};
   FAIL("no sample for " << type);
   return {};
 }
@@ -129,11 +133,21 @@ TEST_CASE("The declaration is consistent: topics, participants, outcomes and rea
     CHECK_FALSE(e.meaning.empty());
   }
   CHECK(saga.BrokerTopics().size() == 2 * saga.events.size());
-  CHECK(saga.ConsumedBy(Participant::kPayment) == std::vector<std::string>{"stock.reserved"});
+  CHECK(saga.ConsumedBy(Participant::kPayment) == std::vector<std::string>{"stock.reserved", "saga.aborted"});
   for (const auto& o : saga.outcomes) {
     for (auto r : o.needs) CHECK(saga.Find(r) != nullptr);
     CHECK(saga.Get(o.announced_by).producer == Participant::kCompletion);
-    CHECK(o.needs.front() == "order.created");  // a final saga's timeline is complete
+    // A final saga's timeline is complete: from the order, or, for an abort, from the abort (the
+    // order.created may be what was lost), which every other outcome gives way to.
+    if (o.unless.empty()) {
+      CHECK(o.needs.front() == o.reason_from);
+      CHECK(saga.Get(o.reason_from).producer == Participant::kCompletion);
+      for (const auto& other : saga.outcomes) {
+        if (&other != &o) CHECK(other.unless == o.reason_from);
+      }
+    } else {
+      CHECK(o.needs.front() == "order.created");
+    }
     if (!o.compensation.empty()) {
       CHECK(std::find(o.needs.begin(), o.needs.end(), o.compensation) != o.needs.end());
     }
@@ -145,7 +159,7 @@ TEST_CASE("The declaration is consistent: topics, participants, outcomes and rea
   const auto& cancelled = saga.Get(OrderCancelled::kType).payload.front();
   CHECK(std::vector<std::string>(cancelled.values.begin(), cancelled.values.end()) == reasons);
   for (const auto* r : {reasons::kOutOfStock, reasons::kUnknownProduct,
-                        reasons::kInsufficientBalance, reasons::kUnknownUser}) {
+                        reasons::kInsufficientBalance, reasons::kUnknownUser, reasons::kTimedOut}) {
     CHECK(std::find(reasons.begin(), reasons.end(), r) != reasons.end());
   }
 }

@@ -64,7 +64,7 @@ TEST_CASE("Adding an event type is one declaration entry and one handler", "[mes
   CHECK(std::find(topics.begin(), topics.end(), "test.happened") != topics.end());
   CHECK(std::find(topics.begin(), topics.end(), "test.happened.dlq") != topics.end());
   CHECK(TestSaga().ConsumedBy(contracts::Participant::kPayment) ==
-        std::vector<std::string>{"stock.reserved", "test.happened"});
+        std::vector<std::string>{"stock.reserved", "saga.aborted", "test.happened"});
   // ... and so do the checks of its payload, before the handler sees it.
   const auto good = EventOf("test.happened", {{"userId", 7}, {"note", "hi"}});
   const auto typed = TestHandler::Parse(good);

@@ -14,7 +14,8 @@ namespace {
 // what was applied shows in the outbox.
 class EveryEvent : public saga::messaging::Handles<OrderCreated, StockReserved, StockRejected,
                                                    PaymentCompleted, PaymentFailed, StockReleased,
-                                                   OrderCompleted, OrderCancelled> {
+                                                   OrderCompleted, OrderCancelled, SagaExpired,
+                                                   SagaAborted, StockAborted, PaymentRefunded> {
  protected:
   saga::messaging::Output Handle(const std::vector<Typed>& events,
                                  saga::db::Transaction&) override {

@@ -37,6 +37,13 @@ std::vector<StepIn> StepsOf(const std::vector<CompletionEvent>& events) {
                                    const auto& p = f.payload;
                                    return {f.event, p.reason, {}, {p.amount, {}, p.coupon_id}};
                                  },
+                                 [](const Incoming<contracts::PaymentRefunded>& r) -> StepIn {
+                                   const auto& p = r.payload;
+                                   return {r.event, std::nullopt, {}, {p.amount, {}, p.coupon_id}};
+                                 },
+                                 [](const Incoming<contracts::SagaExpired>& x) -> StepIn {
+                                   return {x.event, std::nullopt, {}, {{}, {}, x.payload.coupon_id}, &x.payload};
+                                 },
                                  [](const auto& other) -> StepIn {
                                    return {other.event, std::nullopt, {}};
                                  },
@@ -54,6 +61,18 @@ std::map<std::string, std::string> EarliestOf(const std::vector<StepIn>& steps) 
     if (!added && s.occurred < it->second) it->second = s.occurred;
   }
   return out;
+}
+
+std::vector<Step> WithAbort(const SagaRow& saga, std::vector<Step> batch) {
+  if (saga.aborted) batch.push_back({contracts::SagaAborted::kType, contracts::reasons::kTimedOut});
+  return batch;
+}
+
+bool HistoryNeeded(const SagaRow& saga, const std::vector<Step>& batch) {
+  const bool expired = std::any_of(batch.begin(), batch.end(), [](const Step& step) {
+    return step.event_type == contracts::SagaExpired::kType;
+  });
+  return expired || (saga.status == "PENDING" && NeedsHistory(WithAbort(saga, batch)));
 }
 
 std::map<std::string, std::vector<Step>> ByOrder(const std::vector<StepIn>& steps) {
@@ -83,10 +102,33 @@ std::pair<nlohmann::json, Money> Announcement(const Outcome& outcome, const std:
     const auto paid = std::find_if(seen.begin(), seen.end(), [](const Step& s) {
       return s.event_type == contracts::PaymentCompleted::kType;
     });
-    money = paid->money;
+    if (paid != seen.end()) money = paid->money;
     payload = contracts::OrderCompleted{money.amount.value_or(0), money.discount.value_or(0), money.coupon_id};
   }
   return {std::move(payload), std::move(money)};
+}
+
+// The final saga's announcing event again, for an order service that asks (saga.expired) because
+// it never got the first one.
+messaging::Emit Reannouncement(const SagaRow& saga, const std::vector<Step>& seen, const StepIn& cause,
+                               const std::string& now, const std::function<std::string()>& new_id) {
+  Outcome outcome{saga.status, saga.reason, {}};
+  for (const auto& o : contracts::Saga().outcomes) {
+    if (o.status == saga.status) outcome.announced_by = std::string(o.announced_by);
+  }
+  return {cause.event, outcome.announced_by, Announcement(outcome, seen).first, new_id(), now};
+}
+
+// docs/adr/0017: saga.aborted, emitted and recorded as a step of the saga in the same transaction.
+void Abort(CompletionDecision& d, const StepIn& cause, const std::string& now, const std::string& event_id,
+           std::size_t update) {
+  const auto& order_id = cause.event->envelope.order_id;
+  d.aborted.push_back(order_id);
+  const auto& x = *cause.expired;
+  const contracts::SagaAborted aborted{contracts::reasons::kTimedOut, x.user_id, x.items, x.coupon_id};
+  d.steps.push_back({order_id, event_id, aborted.kType, aborted.reason, ToDbTime(now), {{}, {}, x.coupon_id}});
+  d.events.push_back({cause.event, aborted.kType, aborted, event_id, now});
+  d.updates[update].steps.push_back(StepJson(event_id, aborted.kType, now, aborted.reason));
 }
 
 }  // namespace
@@ -107,14 +149,26 @@ CompletionDecision Decide(const CompletionState& state, const std::vector<StepIn
   }
   const auto finished_at = ToDbTime(now);
   const auto finished_ms = DbTimeMillis(finished_at);
+  std::map<std::string, const StepIn*> expired;  // saga -> its last saga.expired of the batch
+  for (const auto& s : steps) {
+    if (s.expired != nullptr) expired[s.event->envelope.order_id] = &s;
+  }
   for (auto [order_id, seen] : ByOrder(steps)) {
     const auto& saga = state.sagas.at(order_id);
-    if (saga.status != "PENDING") continue;  // final already: only a late step
     if (const auto h = state.history.find(order_id); h != state.history.end()) {
       seen.insert(seen.end(), h->second.begin(), h->second.end());
     }
+    seen = WithAbort(saga, std::move(seen));
+    const auto x = expired.find(order_id);
+    if (saga.status != "PENDING") {  // final already: only a late step
+      if (x != expired.end()) d.events.push_back(Reannouncement(saga, seen, *x->second, now, new_id));
+      continue;
+    }
     const auto outcome = Decide(seen);
-    if (!outcome.Final()) continue;
+    if (!outcome.Final()) {
+      if (x != expired.end()) Abort(d, *x->second, now, new_id(), last.at(order_id));
+      continue;
+    }
     const auto event_id = new_id();
     const auto duration_ms = finished_ms - saga.started_ms;
     d.finishes.push_back({order_id, outcome.status, outcome.reason, finished_at, duration_ms});

@@ -42,7 +42,8 @@ CompletionState Load(db::Transaction& tx, const std::vector<StepIn>& steps) {
         const auto id = rs.getString(1).asStdString();
         const auto stored_ms = DbTimeMillis(rs.getString(3).asStdString());
         const auto earliest_ms = DbTimeMillis(earliest.at(id));
-        s.sagas[id] = {rs.getString(2).asStdString(), std::min(stored_ms, earliest_ms)};
+        s.sagas[id] = {rs.getString(2).asStdString(), std::min(stored_ms, earliest_ms),
+                       db::OptionalString(rs, 4), rs.getInt(5) != 0};
         if (earliest_ms < stored_ms) earlier.push_back(id);
       },
       sql::kLockSagasTail);
@@ -57,7 +58,7 @@ CompletionState Load(db::Transaction& tx, const std::vector<StepIn>& steps) {
   }
   std::vector<std::string> history;
   for (const auto& [id, batch] : ByOrder(steps)) {
-    if (s.sagas.at(id).status == "PENDING" && NeedsHistory(batch)) history.push_back(id);
+    if (HistoryNeeded(s.sagas.at(id), batch)) history.push_back(id);
   }
   db::QueryIn(conn, sql::kSelectStepTypesHead, history, [&](::sql::ResultSet& rs) {
     s.history[rs.getString(1).asStdString()].push_back(
@@ -79,6 +80,10 @@ void Save(db::Transaction& tx, const CompletionDecision& d) {
         st.setInt64(p + 4, f.duration_ms);
       },
       sql::kFinishTail, sql::kFinishSeparator);
+  db::ExecuteRows(
+      conn, sql::kMarkAbortedHead, "?", d.aborted.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, d.aborted[i]); },
+      sql::kMarkAbortedTail);
   db::ExecuteRows(conn, sql::kInsertStepsHead, sql::kInsertStepsRow, d.steps.size(),
                   [&](::sql::PreparedStatement& st, std::size_t i, int p) {
                     const auto& s = d.steps[i];
@@ -141,6 +146,73 @@ std::optional<std::int64_t> NthDuration(db::Transaction& tx, std::int64_t rank) 
   std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
   if (!rs->next()) return std::nullopt;
   return rs->getInt64(1);
+}
+
+std::vector<SagaListItem> ListSagas(db::Transaction& tx, const SagaListQuery& q) {
+  if (q.reasons.empty()) return {};
+  std::string branch = sql::kListSagasSelect;
+  const auto reason_at = branch.size();  // where each branch's reason condition goes
+  if (q.older_than_ms) branch += sql::kListSagasOlderThan;
+  if (q.after) branch += sql::kListSagasAfter;
+  branch += sql::kListSagasOrder;
+  const bool merged = q.reasons.size() > 1;  // several ranges: each limited, then merged
+  std::string text;
+  for (const auto& reason : q.reasons) {
+    auto one = branch;
+    one.insert(reason_at, reason ? sql::kListSagasReasonIs : sql::kListSagasReasonNull);
+    if (!merged) {
+      text = std::move(one);
+      break;
+    }
+    if (!text.empty()) text += sql::kListSagasUnion;
+    text += "(" + one + ")";
+  }
+  if (merged) text += sql::kListSagasOrder;
+
+  auto& st = tx.Conn().Prepare(text);
+  int p = 1;
+  for (const auto& reason : q.reasons) {
+    st.setString(p++, q.status);
+    if (reason) st.setString(p++, *reason);
+    if (q.older_than_ms) st.setInt64(p++, *q.older_than_ms * 1000);
+    if (q.after) {
+      st.setString(p++, q.after->started_at);
+      st.setString(p++, q.after->started_at);
+      st.setString(p++, q.after->order_id);
+    }
+    st.setInt(p++, q.limit);
+  }
+  if (merged) st.setInt(p, q.limit);
+  std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+  std::vector<SagaListItem> out;
+  while (rs->next()) {
+    SagaListItem item;
+    item.order_id = rs->getString(1).asStdString();
+    item.status = rs->getString(2).asStdString();
+    item.reason = db::OptionalString(*rs, 3);
+    item.started_at = db::IsoFromDateTime(rs->getString(5).asStdString());
+    if (const auto finished = db::OptionalString(*rs, 6)) {
+      item.finished_at = db::IsoFromDateTime(*finished);
+    }
+    item.duration_ms = db::OptionalInt(*rs, 7);
+    item.age_ms = rs->getInt64(8);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::optional<OldestPending> GetOldestPending(db::Transaction& tx) {
+  std::unique_ptr<::sql::ResultSet> rs(tx.Conn().Prepare(sql::kOldestPending).executeQuery());
+  if (!rs->next()) return std::nullopt;
+  return OldestPending{rs->getString(1).asStdString(), rs->getInt64(2)};
+}
+
+PendingGauges GetPendingGauges(db::Transaction& tx, std::int64_t deadline_ms) {
+  auto& st = tx.Conn().Prepare(sql::kPendingGauges);
+  st.setInt64(1, deadline_ms * 1000);
+  std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+  rs->next();
+  return {rs->getInt64(1), db::OptionalInt(*rs, 2)};
 }
 
 }  // namespace saga::completion::store

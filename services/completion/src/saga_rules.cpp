@@ -25,6 +25,7 @@ Outcome Decide(const std::vector<Step>& steps) {
                      [&](std::string_view r) { return Find(steps, r) != nullptr; })) {
       continue;
     }
+    if (!o.unless.empty() && Find(steps, o.unless) != nullptr) continue;
     std::optional<std::string> reason;
     if (!o.reason_from.empty()) reason = Find(steps, o.reason_from)->reason;
     return {std::string(o.status), std::move(reason), std::string(o.announced_by)};

@@ -1,9 +1,15 @@
 #include "saga/order/app.hpp"
 
+#include <algorithm>
+
 #include "saga/order/admission.hpp"
+#include "saga/order/expiry.hpp"
 #include "saga/order/final_status_handler.hpp"
 #include "saga/order/http_api.hpp"
+#include "saga/outbox/outbox.hpp"
 #include "saga/outbox/wake.hpp"
+#include "saga/runtime/retention.hpp"
+#include "sql.hpp"
 #include "saga/runtime/service.hpp"
 
 namespace saga::order {
@@ -34,6 +40,12 @@ Config Config::Load(const config::Env& env) {
   c.max_queued = env.Int("ORDER_MAX_QUEUED", c.max_queued, 0, 10'000'000,
                          "POST /orders answers 429 OVERLOADED while more orders than this wait for a "
                          "writer; 0 turns the limit off");
+  // docs/adr/0017.
+  c.deadline_ms = env.Int("SAGA_DEADLINE_MS", c.deadline_ms, 100, 86'400'000,
+                          "how long a saga may stay open (ms): an order still PENDING this long after it "
+                          "was placed (and again each such time after) is sent as saga.expired, and "
+                          "completion aborts its saga");
+  c.retention = runtime::LoadRetention(env, "the inbox and the Idempotency-Keys");
   return c;
 }
 
@@ -45,12 +57,20 @@ void Start(const Config& cfg, runtime::StopStack& stops) {
   consumer_cfg.relay_wake.clear();
   runtime::StartConsumerService(
       consumer_cfg, stops, [](metrics::Registry&) { return std::make_shared<FinalStatusHandler>(); },
-      [max_batch = cfg.max_batch, in_flight = cfg.batches_in_flight, wake,
-       limits = Admission::Limits{cfg.max_outbox_backlog, cfg.max_outbox_age_ms, cfg.max_queued}](
-          db::Pool& pool, metrics::Registry& registry) {
+      [&stops, max_batch = cfg.max_batch, in_flight = cfg.batches_in_flight, wake,
+       limits = Admission::Limits{cfg.max_outbox_backlog, cfg.max_outbox_age_ms, cfg.max_queued},
+       deadline_ms = cfg.deadline_ms, retention = cfg.retention](db::Pool& pool, metrics::Registry& registry) {
         std::function<void()> committed;
         if (wake->Enabled()) committed = [wake] { wake->Notify(); };
-        return MakeRouter(OrderService(pool, max_batch, in_flight, std::move(committed)), registry,
+        // Scanned ten times per deadline, at most once a second.
+        const auto every = std::chrono::milliseconds(std::clamp<std::int64_t>(deadline_ms / 10, 10, 1000));
+        auto expiry = std::make_shared<Expiry>(pool, Expiry::Options{deadline_ms, every}, registry);
+        stops.Push("deadline scan", [expiry] { expiry->Stop(); });
+        runtime::StartRetention(pool, registry, stops,
+                                {{"inbox", outbox::sql::kSweepInbox},
+                                 {"idempotency_keys", sql::kSweepKeys, runtime::Sweep::Cutoff::kDateTime}},
+                                retention);
+        return MakeRouter(OrderService(pool, max_batch, in_flight, std::move(committed), deadline_ms), registry,
                           std::make_shared<Admission>(pool, limits, registry));
       });
 }

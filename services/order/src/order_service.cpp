@@ -56,7 +56,8 @@ void ClaimKeys(db::Transaction& tx, const std::vector<const NewOrder*>& orders,
 
 }  // namespace
 
-std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders) {
+std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders,
+                                      std::int64_t deadline_ms) {
   const std::size_t n = orders.size();
   std::vector<std::string> ids(n);
   for (auto& id : ids) id = contracts::NewUuid();
@@ -75,7 +76,7 @@ std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<con
     outcomes[i] = PlaceOrderResult{ids[i], false};
   }
   if (!fresh.empty()) {
-    store::InsertOrders(tx, fresh);
+    store::InsertOrders(tx, fresh, deadline_ms);
     outbox::AppendMany(tx, events);
   }
   std::vector<PlaceOutcome> out;
@@ -85,9 +86,10 @@ std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<con
 }
 
 OrderService::OrderService(db::Pool& pool, std::size_t max_batch, int max_in_flight,
-                           std::function<void()> committed)
+                           std::function<void()> committed, std::int64_t deadline_ms)
     : pool_(&pool),
-      writer_(std::make_shared<OrderWriter>(pool, max_batch, max_in_flight, std::move(committed))) {}
+      writer_(std::make_shared<OrderWriter>(pool, max_batch, max_in_flight, std::move(committed),
+                                            deadline_ms)) {}
 
 void OrderService::Submit(
     NewOrder order, std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)> done) {

@@ -3,6 +3,9 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
+#include <bit>
+#include <map>
 #include <memory>
 
 #include "saga/db/rows.hpp"
@@ -32,7 +35,7 @@ std::unordered_map<std::string, std::pair<std::string, std::string>> ReadKeys(
   return stored;
 }
 
-void InsertOrders(db::Transaction& tx, const std::vector<OrderRow>& orders) {
+void InsertOrders(db::Transaction& tx, const std::vector<OrderRow>& orders, std::int64_t deadline_ms) {
   auto& conn = tx.Conn();
   db::ExecuteRows(conn, sql::kInsertOrdersHead, sql::kInsertOrdersRow, orders.size(),
                   [&](::sql::PreparedStatement& st, std::size_t i, int p) {
@@ -40,6 +43,7 @@ void InsertOrders(db::Transaction& tx, const std::vector<OrderRow>& orders) {
                     st.setInt64(p + 1, orders[i].cmd->user_id.value);
                     db::BindOptional(st, p + 2, orders[i].cmd->coupon_id);
                     st.setString(p + 3, orders[i].traceparent);
+                    st.setInt64(p + 4, deadline_ms * 1000);
                   });
   struct ItemRef {
     const std::string* order_id;
@@ -93,6 +97,60 @@ std::size_t FinishOrders(db::Transaction& tx, const std::vector<FinalStatus>& st
         db::BindOptional(st, p + 4, statuses[i].discount);
       },
       sql::kFinishOrdersTail, " UNION ALL "));
+}
+
+}  // namespace saga::order::store
+
+namespace saga::order::store {
+
+std::vector<ExpiredOrder> LockExpired(db::Transaction& tx, int limit) {
+  auto& conn = tx.Conn();
+  auto& st = conn.Prepare(sql::kLockExpired);
+  st.setInt(1, limit);
+  std::vector<ExpiredOrder> out;
+  std::map<std::string, std::size_t> index;
+  {
+    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+    while (rs->next()) {
+      ExpiredOrder o;
+      o.order_id = rs->getString(1).asStdString();
+      o.order.user_id = contracts::UserId(rs->getInt64(2));
+      o.order.coupon_id = db::OptionalString(*rs, 3);
+      o.traceparent = db::OptionalString(*rs, 4).value_or("");
+      o.expiries = rs->getInt64(5);
+      index[o.order_id] = out.size();
+      out.push_back(std::move(o));
+    }
+  }
+  std::vector<std::string> ids;
+  for (const auto& o : out) ids.push_back(o.order_id);
+  db::QueryIn(
+      conn, sql::kItemsOfHead, ids,
+      [&](::sql::ResultSet& rs) {
+        out[index.at(rs.getString(1).asStdString())].order.items.push_back(
+            {contracts::ProductId(rs.getInt64(2)), rs.getInt(3)});
+      },
+      sql::kItemsOfTail);
+  return out;
+}
+
+std::size_t FillDeadlines(db::Transaction& tx, std::int64_t deadline_ms, int limit) {
+  auto& st = tx.Conn().Prepare(sql::kFillDeadlines);
+  st.setInt64(1, deadline_ms * 1000);
+  st.setInt(2, limit);
+  return static_cast<std::size_t>(st.executeUpdate());
+}
+
+void PostponeExpired(db::Transaction& tx, const std::vector<ExpiredOrder>& orders, std::int64_t deadline_ms) {
+  if (orders.empty()) return;
+  // Padded to a power of two by repeating the last id, as db::QueryIn does, to bound the shapes.
+  const auto padded = std::bit_ceil(orders.size());
+  auto& st = tx.Conn().Prepare(db::RepeatRows(sql::kPostponeHead, "?", padded, sql::kPostponeTail));
+  st.setInt64(1, deadline_ms * 1000);
+  for (std::size_t i = 0; i < padded; ++i) {
+    st.setString(static_cast<int>(i + 2), orders[std::min(i, orders.size() - 1)].order_id);
+  }
+  st.executeUpdate();
 }
 
 }  // namespace saga::order::store

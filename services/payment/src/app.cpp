@@ -2,7 +2,10 @@
 
 #include "saga/payment/http_api.hpp"
 #include "saga/payment/payment_handler.hpp"
+#include "saga/outbox/outbox.hpp"
+#include "saga/runtime/retention.hpp"
 #include "saga/runtime/service.hpp"
+#include "sql.hpp"
 
 namespace saga::payment {
 
@@ -14,13 +17,22 @@ Config Config::Load(const config::Env& env) {
   c.admin_token = env.String("ADMIN_TOKEN", "",
                              "token for PUT /coupons/{couponId} (header X-Admin-Token); empty "
                              "turns it off (401)");
+  c.retention = runtime::LoadRetention(env, "the inbox, the aborted orders, the payments and the charges' answers");
   return c;
 }
 
 void Start(const Config& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(
       cfg.common, stops, [](metrics::Registry&) { return std::make_shared<PaymentHandler>(); },
-      [&cfg](db::Pool& pool, metrics::Registry&) { return MakeRouter(pool, cfg.admin_token); });
+      [&cfg, &stops](db::Pool& pool, metrics::Registry& registry) {
+        runtime::StartRetention(pool, registry, stops,
+                                {{"inbox", outbox::sql::kSweepInbox},
+                                 {"aborted_orders", sql::kSweepAborted},
+                                 {"payments", sql::kSweepPayments},
+                                 {"charges", sql::kSweepCharges, runtime::Sweep::Cutoff::kDateTime}},
+                                cfg.retention);
+        return MakeRouter(pool, cfg.admin_token);
+      });
 }
 
 }  // namespace saga::payment

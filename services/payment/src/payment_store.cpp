@@ -3,6 +3,8 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
+#include <bit>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -14,16 +16,58 @@
 #include "sql.hpp"
 
 namespace saga::payment::store {
+namespace {
+
+// Which of `orders` have a payment (0) and which are aborted (1): one statement per chunk.
+void QueryOrderMarks(db::Connection& conn, const std::vector<std::string>& orders, PaymentState& s) {
+  for (std::size_t at = 0; at < orders.size();) {
+    const auto k = std::min(db::kMaxChunk, orders.size() - at);
+    const auto padded = std::bit_ceil(k);
+    auto& st = conn.Prepare(db::RepeatRows(sql::kOrderMarksHead, "?", padded, sql::kOrderMarksMiddle) +
+                            db::RepeatRows("", "?", padded, ")"));
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto& id = orders[at + std::min(i, k - 1)];
+      st.setString(static_cast<int>(i + 1), id);
+      st.setString(static_cast<int>(padded + i + 1), id);
+    }
+    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+    while (rs->next()) (rs->getInt(2) == 0 ? s.paid : s.aborted).insert(rs->getString(1).asStdString());
+    at += k;
+  }
+}
+
+}  // namespace
 
 PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events) {
   auto& conn = tx.Conn();
   PaymentState s;
-  db::QueryIn(conn, sql::kPaymentsHead, OrdersOf(events),
-              [&](::sql::ResultSet& rs) { s.paid.insert(rs.getString(1).asStdString()); });
+  const auto lock_accounts = [&](const std::vector<std::int64_t>& users) {
+    db::QueryIn(
+        conn, sql::kLockAccountsHead, users,
+        [&](::sql::ResultSet& rs) { s.balances[rs.getInt64(1)] = rs.getInt64(2); },
+        sql::kLockAccountsTail);
+  };
+  lock_accounts(UsersOf(events));
+  // docs/adr/0017: an order's debit and its abort lock the same account, so whether it is paid or
+  // aborted is read after that lock: of a stock.reserved and a saga.aborted of one order, the
+  // second to lock sees what the first did.
+  const auto orders = OrdersOf(events);
+  const auto aborts = AbortsOf(events);
+  auto marked = orders;
+  marked.insert(marked.end(), aborts.begin(), aborts.end());
+  QueryOrderMarks(conn, marked, s);
   db::QueryIn(
-      conn, sql::kLockAccountsHead, UsersOf(events),
-      [&](::sql::ResultSet& rs) { s.balances[rs.getInt64(1)] = rs.getInt64(2); },
-      sql::kLockAccountsTail);
+      conn, sql::kAbortedPaymentsHead, aborts,
+      [&](::sql::ResultSet& rs) {
+        s.payments[rs.getString(1).asStdString()] = {rs.getString(2).asStdString(), rs.getInt64(3), rs.getInt64(4),
+                                                     rs.getString(5).asStdString(), db::OptionalString(rs, 6)};
+      },
+      sql::kAbortedPaymentsTail);
+  std::vector<std::int64_t> more;  // a payment's user that its abort does not name (forged): locked too
+  for (const auto& [_, pay] : s.payments) {
+    if (!s.balances.contains(pay.user_id)) more.push_back(pay.user_id);
+  }
+  lock_accounts(more);
   const auto coupons = CouponsOf(events);
   if (coupons.empty()) return s;
   // The coupon rows (locked), then their campaigns' terms.
@@ -92,6 +136,21 @@ void Save(db::Transaction& tx, const PaymentDecision& d) {
     throw std::logic_error("payment: " + std::to_string(d.uses.size()) + " coupons to use, " +
                            std::to_string(used) + " were unused");
   }
+  db::ExecuteRows(
+      conn, sql::kRefundHead, "?", d.refunds.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, d.refunds[i]); }, sql::kRefundTail);
+  db::ExecuteRows(
+      conn, sql::kReturnCouponsHead, sql::kUseCouponsRow, d.returns.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) {
+        st.setString(p, d.returns[i].coupon_id);
+        st.setInt64(p + 1, d.returns[i].user_id);
+        st.setString(p + 2, d.returns[i].order_id);
+      },
+      sql::kReturnCouponsTail, " UNION ALL ");
+  db::ExecuteRows(
+      conn, sql::kInsertAbortedHead, sql::kInsertAbortedRow, d.aborted.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, d.aborted[i]); },
+      sql::kInsertAbortedTail);
 }
 
 std::optional<StoredPayment> GetPayment(db::Transaction& tx, const std::string& order_id) {

@@ -16,7 +16,7 @@ namespace saga::payment::store {
 
 struct StoredPayment {
   PaymentRow row;
-  std::string status;      ///< COMPLETED or FAILED
+  std::string status;      ///< COMPLETED, FAILED or REFUNDED (docs/adr/0017)
   std::string created_at;  ///< ISO-8601
 };
 

@@ -3,7 +3,30 @@
 namespace saga::payment::sql {
 
 // Multi-row forms (db::RepeatRows) for a whole batch.
-inline constexpr const char* kPaymentsHead = "SELECT order_id FROM payments WHERE order_id IN (";
+// Which orders have a payment (0) and which are aborted (1): the head, the ids, the middle, the ids
+// again, ")".
+inline constexpr const char* kOrderMarksHead = "SELECT order_id, 0 FROM payments WHERE order_id IN (";
+inline constexpr const char* kOrderMarksMiddle =
+    ") UNION ALL SELECT order_id, 1 FROM aborted_orders WHERE order_id IN (";
+// docs/adr/0017: the payments of aborted orders (locked), their refunds and the coupons given back.
+inline constexpr const char* kAbortedPaymentsHead =
+    "SELECT order_id, payment_id, user_id, amount, status, coupon_id FROM payments WHERE order_id IN (";
+inline constexpr const char* kAbortedPaymentsTail = ") ORDER BY order_id FOR UPDATE";
+inline constexpr const char* kRefundHead =
+    "UPDATE payments SET status = 'REFUNDED' WHERE status = 'COMPLETED' AND order_id IN (";
+inline constexpr const char* kRefundTail = ")";
+inline constexpr const char* kReturnCouponsHead = "UPDATE coupons u JOIN (";
+inline constexpr const char* kReturnCouponsTail =
+    ") v ON v.coupon_id = u.coupon_id AND v.user_id = u.user_id "
+    "SET u.used_by_order_id = NULL, u.used_at = NULL WHERE u.used_by_order_id = v.order_id";
+inline constexpr const char* kInsertAbortedHead = "INSERT INTO aborted_orders (order_id, aborted_at) VALUES ";
+inline constexpr const char* kInsertAbortedRow = "(?, UTC_TIMESTAMP(3))";
+inline constexpr const char* kInsertAbortedTail = " ON DUPLICATE KEY UPDATE order_id = aborted_orders.order_id";
+// docs/adr/0018: kept for RETENTION_S, by the orders' time-ordered ids, and the charges' answers by
+// their time.
+inline constexpr const char* kSweepAborted = "DELETE FROM aborted_orders WHERE order_id < ? ORDER BY order_id LIMIT ?";
+inline constexpr const char* kSweepPayments = "DELETE FROM payments WHERE order_id < ? ORDER BY order_id LIMIT ?";
+inline constexpr const char* kSweepCharges = "DELETE FROM charges WHERE created_at < ? ORDER BY created_at LIMIT ?";
 inline constexpr const char* kLockAccountsHead = "SELECT user_id, balance FROM accounts WHERE user_id IN (";
 inline constexpr const char* kLockAccountsTail = ") ORDER BY user_id FOR UPDATE";
 inline constexpr const char* kSetBalancesHead = "UPDATE accounts a JOIN (";

@@ -209,3 +209,65 @@ TEST_CASE("A coupon not issued or expired fails the payment, and a short balance
   h.Deliver({WithCoupon("cx-4", 1, 1000, "TEN")});
   CHECK(BalanceOf(h, 1) == 10000 - 900);
 }
+
+TEST_CASE("A stock.reserved and its saga.aborted racing in two transactions never leave a debit",
+          "[payment][deadline]") {
+  // docs/adr/0017: both lock the user's account before they read what the other did.
+  Harness h("payment_db");
+  AddAccounts(h);
+  saga::metrics::Registry registry;
+  saga::messaging::EventProcessor second("test", h.pool, h.dlq, h.handler, registry);
+  constexpr int kOrders = 40;
+  std::vector<Envelope> reserved, aborted;
+  for (int i = 0; i < kOrders; ++i) {
+    const auto id = "pay-abort-race-" + std::to_string(i);
+    reserved.push_back(Reserved(id, 1, 100, 1));
+    aborted.push_back(Envelope::New(SagaAborted::kType, id,
+                                    SagaAborted{reasons::kTimedOut, UserId(1), {{ProductId(1), 1}}, {}}));
+  }
+  std::thread pays([&] {
+    for (int i = 0; i < kOrders; ++i) h.processor.ProcessBatch({saga::test::Delivered(reserved[i], i)});
+  });
+  for (int i = 0; i < kOrders; ++i) second.ProcessBatch({saga::test::Delivered(aborted[i], i)});
+  pays.join();
+  CHECK(BalanceOf(h, 1) == 10000);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM payments WHERE status = 'COMPLETED'") == 0);
+  CHECK(h.schema.Count("aborted_orders") == kOrders);
+  const auto debited = h.Emitted(PaymentCompleted::kType).size();
+  std::int64_t refunded = 0;
+  for (const auto& e : h.Emitted(PaymentRefunded::kType)) refunded += e.payload.at("amount").get<std::int64_t>();
+  CHECK(h.Emitted(PaymentRefunded::kType).size() == kOrders);
+  CHECK(refunded == static_cast<std::int64_t>(debited) * 100);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM payments WHERE status = 'REFUNDED'") == static_cast<long long>(debited));
+}
+
+TEST_CASE("An abort refunds the debit and gives the coupon back for another order", "[payment][coupon][deadline]") {
+  Harness h("payment_db");
+  AddAccounts(h);
+  {
+    saga::db::Connection conn(h.schema.Db());
+    conn.Execute("INSERT INTO coupon_campaigns (coupon_id, name, discount_type, discount_value, quantity, issued, "
+                 "created_at, updated_at) VALUES ('BACK', 'back', 'AMOUNT', 300, 10, 1, UTC_TIMESTAMP(3), "
+                 "UTC_TIMESTAMP(3))");
+    conn.Execute("INSERT INTO coupons (coupon_id, user_id, issued_at) VALUES ('BACK', 1, UTC_TIMESTAMP(3))");
+    conn.Commit();
+  }
+  const auto with_coupon = [](const std::string& order) {
+    return Envelope::New(StockReserved::kType, order,
+                         StockReserved{UserId(1), {{ProductId(1), 1, 1000}}, 1000, "BACK"});
+  };
+  h.Deliver({with_coupon("c-1")});
+  CHECK(BalanceOf(h, 1) == 9300);
+  h.Deliver({Envelope::New(SagaAborted::kType, "c-1",
+                           SagaAborted{reasons::kTimedOut, UserId(1), {{ProductId(1), 1}}, "BACK"})});
+  CHECK(BalanceOf(h, 1) == 10000);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM coupons WHERE used_by_order_id IS NULL") == 1);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM payments WHERE order_id = 'c-1' AND status = 'REFUNDED'") == 1);
+  const auto refunds = h.Emitted(PaymentRefunded::kType);
+  REQUIRE(refunds.size() == 1);
+  CHECK(refunds[0].payload.at("amount") == 700);
+  CHECK(refunds[0].payload.at("couponId") == "BACK");
+  h.Deliver({with_coupon("c-2")});  // the coupon works again
+  CHECK(BalanceOf(h, 1) == 9300);
+  CHECK(h.Emitted(PaymentCompleted::kType).size() == 2);
+}

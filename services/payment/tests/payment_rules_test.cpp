@@ -128,3 +128,65 @@ TEST_CASE("An order is paid at most once, whatever the redelivery", "[payment][d
   CHECK(OrdersOf(batch) == std::vector<std::string>{"a", "a", "paid-before"});
   CHECK(UsersOf(batch) == std::vector<std::int64_t>{1});
 }
+
+namespace {
+
+Event Abort(const std::string& order) {
+  return {Envelope::New(SagaAborted::kType, order, nlohmann::json::object()), ""};
+}
+SagaAborted Why(std::int64_t user) { return {reasons::kTimedOut, UserId(user), {{ProductId(1), 1}}, {}}; }
+
+}  // namespace
+
+TEST_CASE("An abort refunds a debit with its coupon, once, and confirms each time", "[payment][decide][deadline]") {
+  const auto a = Abort("o"), again = Abort("o");
+  PaymentState state;
+  state.balances[1] = 40;
+  state.paid.insert("o");
+  state.payments["o"] = {"pay-o", 1, 60, "COMPLETED", "SPRING"};
+  const std::vector<PaymentEvent> batch{Incoming<SagaAborted>{&a, Why(1)}, Incoming<SagaAborted>{&again, Why(1)}};
+  const auto d = Decide(state, batch, Ids());
+  CHECK(d.balances == std::map<std::int64_t, std::int64_t>{{1, 100}});
+  CHECK(d.refunds == std::vector<std::string>{"o"});
+  CHECK(d.returns == std::vector<CouponUse>{{"SPRING", 1, "o"}});
+  CHECK(d.aborted == std::vector<std::string>{"o"});
+  REQUIRE(d.events.size() == 2);
+  const nlohmann::json refunded = PaymentRefunded{UserId(1), 60, "pay-o", "SPRING"};
+  CHECK(d.events[0].payload == refunded);
+  CHECK(d.events[1].payload == refunded);  // asked again: the same answer, no second credit
+}
+
+TEST_CASE("An abort with nothing debited refunds 0, and a later stock.reserved debits nothing",
+          "[payment][decide][deadline]") {
+  const auto a = Abort("o"), late = Ev("o"), failed = Abort("f");
+  PaymentState state;
+  state.balances[1] = 100;
+  state.paid.insert("f");
+  state.payments["f"] = {"pay-f", 1, 500, "FAILED", {}};
+  const std::vector<PaymentEvent> batch{Incoming<SagaAborted>{&a, Why(1)}, Incoming<StockReserved>{&late, Reserved(1, 60)},
+                                        Incoming<SagaAborted>{&failed, Why(1)}};
+  const auto d = Decide(state, batch, Ids());
+  CHECK(d.balances.empty());
+  CHECK(d.payments.empty());
+  CHECK(d.refunds.empty());
+  CHECK(d.aborted == std::vector<std::string>{"o", "f"});
+  REQUIRE(d.events.size() == 2);
+  CHECK(d.events[0].payload == nlohmann::json(PaymentRefunded{UserId(1), 0, {}, {}}));
+  CHECK(d.events[1].payload == nlohmann::json(PaymentRefunded{UserId(1), 0, {}, {}}));
+}
+
+TEST_CASE("A debit and its abort in one batch: paid, then refunded", "[payment][decide][deadline]") {
+  const auto r = Ev("o"), a = Abort("o");
+  PaymentState state;
+  state.balances[1] = 100;
+  const std::vector<PaymentEvent> batch{Incoming<StockReserved>{&r, Reserved(1, 60)}, Incoming<SagaAborted>{&a, Why(1)}};
+  const auto d = Decide(state, batch, Ids());
+  CHECK(d.balances == std::map<std::int64_t, std::int64_t>{{1, 100}});
+  CHECK(d.payments.size() == 1);
+  CHECK(d.refunds == std::vector<std::string>{"o"});
+  REQUIRE(d.events.size() == 2);
+  CHECK(d.events[0].type == "payment.completed");
+  CHECK(d.events[1].payload == nlohmann::json(PaymentRefunded{UserId(1), 60, "pay-1", {}}));
+  CHECK(UsersOf(batch) == std::vector<std::int64_t>{1});
+  CHECK(AbortsOf(batch) == std::vector<std::string>{"o"});
+}

@@ -3,10 +3,21 @@
 namespace saga::stock::sql {
 
 // Multi-row forms (db::RepeatRows) for a whole batch.
-inline constexpr const char* kReservedOrdersHead = "SELECT DISTINCT order_id FROM reservations WHERE order_id IN (";
+// Which orders reserved already (0) and which are aborted (1): the head, the ids, the middle, the
+// ids again, ")".
+inline constexpr const char* kOrderMarksHead =
+    "SELECT DISTINCT order_id, 0 FROM reservations WHERE order_id IN (";
+inline constexpr const char* kOrderMarksMiddle =
+    ") UNION ALL SELECT order_id, 1 FROM aborted_orders WHERE order_id IN (";
+inline constexpr const char* kInsertAbortedHead = "INSERT INTO aborted_orders (order_id, aborted_at) VALUES ";
+inline constexpr const char* kInsertAbortedRow = "(?, UTC_TIMESTAMP(3))";
+inline constexpr const char* kInsertAbortedTail = " ON DUPLICATE KEY UPDATE order_id = aborted_orders.order_id";
+// docs/adr/0018: kept for RETENTION_S, by the orders' time-ordered ids.
+inline constexpr const char* kSweepAborted = "DELETE FROM aborted_orders WHERE order_id < ? ORDER BY order_id LIMIT ?";
 inline constexpr const char* kHeldReservationsHead =
     "SELECT order_id, product_id, quantity FROM reservations WHERE status = 'RESERVED' AND order_id IN (";
-inline constexpr const char* kHeldReservationsTail = ") ORDER BY order_id, product_id FOR UPDATE";
+inline constexpr const char* kHeldReservationsTail = ") ORDER BY order_id, product_id";
+inline constexpr const char* kHeldReservationsLockTail = ") ORDER BY order_id, product_id FOR UPDATE";
 inline constexpr const char* kProductsHead = "SELECT product_id, price, stock FROM products WHERE product_id IN (";
 inline constexpr const char* kProductsTail = ") ORDER BY product_id FOR UPDATE";
 inline constexpr const char* kInsertReservationsHead =

@@ -3,6 +3,8 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
+#include <bit>
 #include <memory>
 #include <utility>
 
@@ -16,27 +18,61 @@ ProductRow ReadProduct(::sql::ResultSet& rs) {
   return {rs.getInt64(1), rs.getString(2).asStdString(), rs.getInt64(3), rs.getInt64(4)};
 }
 
+// Which of `orders` reserved already, and which are aborted: one statement per chunk.
+void QueryOrderMarks(db::Connection& conn, const std::vector<std::string>& orders, StockState& s) {
+  for (std::size_t at = 0; at < orders.size();) {
+    const auto k = std::min(db::kMaxChunk, orders.size() - at);
+    const auto padded = std::bit_ceil(k);
+    auto& st = conn.Prepare(db::RepeatRows(sql::kOrderMarksHead, "?", padded, sql::kOrderMarksMiddle) +
+                            db::RepeatRows("", "?", padded, ")"));
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto& id = orders[at + std::min(i, k - 1)];
+      st.setString(static_cast<int>(i + 1), id);
+      st.setString(static_cast<int>(padded + i + 1), id);
+    }
+    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
+    while (rs->next()) (rs->getInt(2) == 0 ? s.reserved : s.aborted).insert(rs->getString(1).asStdString());
+    at += k;
+  }
+}
+
 }  // namespace
 
 StockState Load(db::Transaction& tx, const std::vector<StockEvent>& events) {
   auto& conn = tx.Conn();
   const auto keys = KeysOf(events);
   StockState s;
-  db::QueryIn(conn, sql::kReservedOrdersHead, keys.ordered,
-              [&](::sql::ResultSet& rs) { s.reserved.insert(rs.getString(1).asStdString()); });
+  const auto read_held = [&](const std::vector<std::string>& orders, const char* tail,
+                             std::map<std::string, std::vector<contracts::OrderItem>>& into) {
+    db::QueryIn(
+        conn, sql::kHeldReservationsHead, orders,
+        [&](::sql::ResultSet& rs) {
+          into[rs.getString(1).asStdString()].push_back({contracts::ProductId(rs.getInt64(2)), rs.getInt(3)});
+        },
+        tail);
+  };
+  // Product rows first, then reservations, for every event (one lock order, so no two batches wait
+  // on each other in a cycle): a failed payment's products come from a read without a lock (its
+  // reservation was made before the payment failed, and is only changed under its products' locks).
+  std::map<std::string, std::vector<contracts::OrderItem>> failed;
+  read_held(keys.failed, sql::kHeldReservationsTail, failed);
   db::QueryIn(
-      conn, sql::kHeldReservationsHead, keys.failed,
-      [&](::sql::ResultSet& rs) {
-        s.held[rs.getString(1).asStdString()].push_back(
-            {contracts::ProductId(rs.getInt64(2)), rs.getInt(3)});
-      },
-      sql::kHeldReservationsTail);
-  db::QueryIn(
-      conn, sql::kProductsHead, ProductsOf(events, s.held),
+      conn, sql::kProductsHead, ProductsOf(events, failed),
       [&](::sql::ResultSet& rs) {
         s.products[rs.getInt64(1)] = Product{rs.getInt64(2), rs.getInt64(3)};
       },
       sql::kProductsTail);
+  // docs/adr/0017: an order's reservation and its abort lock the same product rows, so what the
+  // order holds and whether it is aborted are read after those locks: of an order.created and a
+  // saga.aborted of one order, the second to lock sees what the first did.
+  std::vector<std::string> marked = keys.ordered;
+  marked.insert(marked.end(), keys.aborted.begin(), keys.aborted.end());
+  QueryOrderMarks(conn, marked, s);
+  std::vector<std::string> giving_back = keys.failed;
+  giving_back.insert(giving_back.end(), keys.aborted.begin(), keys.aborted.end());
+  std::sort(giving_back.begin(), giving_back.end());
+  giving_back.erase(std::unique(giving_back.begin(), giving_back.end()), giving_back.end());
+  read_held(giving_back, sql::kHeldReservationsLockTail, s.held);
   return s;
 }
 
@@ -63,6 +99,10 @@ void Save(db::Transaction& tx, const StockDecision& d) {
       conn, sql::kMarkReleasedHead, "?", d.released.size(),
       [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, d.released[i]); },
       sql::kMarkReleasedTail);
+  db::ExecuteRows(
+      conn, sql::kInsertAbortedHead, sql::kInsertAbortedRow, d.aborted.size(),
+      [&](::sql::PreparedStatement& st, std::size_t i, int p) { st.setString(p, d.aborted[i]); },
+      sql::kInsertAbortedTail);
 }
 
 std::vector<ProductRow> ListProducts(db::Transaction& tx) {

@@ -26,8 +26,9 @@ struct TopProductRow {
   std::int64_t quantity = 0;
 };
 
-/// A batch's state: the orders that reserved already, the reservations its failed payments still
-/// hold, and its products, locked in ascending id order (one locking read).
+/// A batch's state: its products, locked in ascending id order (one locking read), then the orders
+/// that reserved already or are aborted, and the reservations its failed payments and aborts still
+/// hold (locked).
 StockState Load(db::Transaction& tx, const std::vector<StockEvent>& events);
 /// Each changed product once, the new reservations in one statement, the released ones marked.
 void Save(db::Transaction& tx, const StockDecision& decision);

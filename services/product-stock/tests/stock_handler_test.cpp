@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "saga/contracts/saga_events.hpp"
 #include "saga/stock/stock_handler.hpp"
 #include "support/harness.hpp"
@@ -114,4 +116,36 @@ TEST_CASE("Within one batch, events apply in order: a release frees units a late
   CHECK(h.Emitted(StockReleased::kType).size() == 1);
   CHECK(h.schema.Scalar("SELECT COUNT(*) FROM reservations WHERE order_id = 'b-a' AND status = 'RELEASED'") == 1);
   CHECK(h.schema.Scalar("SELECT COALESCE(SUM(quantity), 0) FROM reservations WHERE status = 'RESERVED'") == 101);
+}
+
+TEST_CASE("An order.created and its saga.aborted racing in two transactions never leave stock held",
+          "[stock][deadline]") {
+  // docs/adr/0017: both lock the order's product rows before they read what the other did.
+  Harness h("stock_db", {"products"});
+  Restock(h);
+  saga::metrics::Registry registry;
+  saga::messaging::EventProcessor second("test", h.pool, h.dlq, h.handler, registry);
+  constexpr int kOrders = 40;
+  std::vector<Envelope> created, aborted;
+  for (int i = 0; i < kOrders; ++i) {
+    const auto id = "abort-race-" + std::to_string(i);
+    created.push_back(Created(id, {{ProductId(6), 2}}));
+    aborted.push_back(Envelope::New(SagaAborted::kType, id,
+                                    SagaAborted{reasons::kTimedOut, UserId(1), {{ProductId(6), 2}}, {}}));
+  }
+  std::thread orders([&] {
+    for (int i = 0; i < kOrders; ++i) h.processor.ProcessBatch({saga::test::Delivered(created[i], i)});
+  });
+  for (int i = 0; i < kOrders; ++i) second.ProcessBatch({saga::test::Delivered(aborted[i], i)});
+  orders.join();
+  CHECK(Stock(h, 6) == 100);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM reservations WHERE status = 'RESERVED'") == 0);
+  CHECK(h.schema.Count("aborted_orders") == kOrders);
+  // Each reservation made was given back by its abort, which said so.
+  const auto reserved = h.Emitted(StockReserved::kType).size();
+  std::size_t gave_back = 0;
+  for (const auto& e : h.Emitted(StockAborted::kType)) gave_back += e.payload.at("items").empty() ? 0 : 1;
+  CHECK(h.Emitted(StockAborted::kType).size() == kOrders);
+  CHECK(gave_back == reserved);
+  CHECK(h.schema.Scalar("SELECT COUNT(*) FROM reservations") == static_cast<long long>(reserved));
 }

@@ -125,3 +125,58 @@ TEST_CASE("An order whose total is past the money limit reserves nothing and is 
   CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 19999}, {2, 19999}});
   for (const auto& e : d.events) CHECK_NOTHROW(CheckPayload(Saga().Get(e.type), e.payload));
 }
+
+TEST_CASE("An abort gives back what its order holds, marks it aborted and confirms each time",
+          "[stock][decide][deadline]") {
+  const auto a = Ev(SagaAborted::kType, "o-9");
+  const auto again = Ev(SagaAborted::kType, "o-9");
+  const auto late = Ev(OrderCreated::kType, "o-9");
+  auto state = Products({{1, {10, 5}}});
+  state.reserved.insert("o-9");
+  state.held["o-9"] = {{ProductId(1), 2}};
+  const SagaAborted why{reasons::kTimedOut, UserId(1), {{ProductId(1), 2}}, {}};
+  const std::vector<StockEvent> batch{Incoming<SagaAborted>{&a, why}, Incoming<SagaAborted>{&again, why},
+                                      Incoming<OrderCreated>{&late, {UserId(1), {{ProductId(1), 2}}, {}}}};
+  const auto d = Decide(state, batch);
+  CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 7}});
+  CHECK(d.released == std::vector<std::string>{"o-9"});
+  CHECK(d.aborted == std::vector<std::string>{"o-9"});
+  CHECK(d.reservations.empty());
+  REQUIRE(d.events.size() == 2);  // the late order.created emits nothing
+  CHECK(d.events[0].payload == nlohmann::json(StockAborted{{{ProductId(1), 2}}}));
+  CHECK(d.events[1].payload == nlohmann::json(StockAborted{}));
+}
+
+TEST_CASE("An order aborted before it arrived reserves nothing, and one reserved in the batch is "
+          "given back by an abort later in it",
+          "[stock][decide][deadline]") {
+  const auto first = Ev(SagaAborted::kType, "early");
+  const auto created = Ev(OrderCreated::kType, "early");
+  const auto reserve = Ev(OrderCreated::kType, "late");
+  const auto abort = Ev(SagaAborted::kType, "late");
+  const OrderCreated order{UserId(1), {{ProductId(1), 3}}, {}};
+  const SagaAborted why{reasons::kTimedOut, UserId(1), order.items, {}};
+  const std::vector<StockEvent> batch{
+      Incoming<SagaAborted>{&first, why}, Incoming<OrderCreated>{&created, order},
+      Incoming<OrderCreated>{&reserve, order}, Incoming<SagaAborted>{&abort, why}};
+  const auto d = Decide(Products({{1, {10, 5}}}), batch);
+  CHECK(d.stocks == std::map<std::int64_t, std::int64_t>{{1, 5}});  // taken and given back
+  CHECK(d.reservations == std::vector<Reservation>{{"late", {ProductId(1), 3, 10}}});
+  CHECK(d.released == std::vector<std::string>{"late"});
+  CHECK(d.aborted == std::vector<std::string>{"early", "late"});
+  REQUIRE(d.events.size() == 3);
+  CHECK(d.events[0].payload == nlohmann::json(StockAborted{}));
+  CHECK(d.events[1].type == "stock.reserved");
+  CHECK(d.events[2].payload == nlohmann::json(StockAborted{{{ProductId(1), 3}}}));
+  // The abort's items are locked with the rest.
+  CHECK(ProductsOf({Incoming<SagaAborted>{&abort, {reasons::kTimedOut, UserId(1), {{ProductId(4), 1}}, {}}}}, {}) ==
+        std::vector<std::int64_t>{4});
+}
+
+TEST_CASE("An abort whose reservation holds a product it does not name is refused", "[stock][decide][deadline]") {
+  const auto a = Ev(SagaAborted::kType, "o");
+  auto state = Products({{1, {10, 5}}});
+  state.held["o"] = {{ProductId(2), 1}};  // product 2 was not locked
+  CHECK_THROWS_AS(Decide(state, {Incoming<SagaAborted>{&a, {reasons::kTimedOut, UserId(1), {{ProductId(1), 1}}, {}}}}),
+                  ContractError);
+}

@@ -28,6 +28,11 @@ inline constexpr std::int64_t kMaxAmount = 1'000'000'000'000'000;
 /// The most units of one product in one order.
 inline constexpr std::int64_t kMaxQuantity = 10000;
 
+/// docs/adr/0017-the-order-service-owns-the-deadline.md
+/// How long a saga may stay open (ms) before it is aborted: every outcome must be reached by
+/// then. SAGA_DEADLINE_MS overrides it (tests use a few seconds).
+inline constexpr std::int64_t kDefaultDeadlineMs = 30'000;
+
 /// a + b, or nothing if the sum is past kMaxAmount (a and b in 0..kMaxAmount).
 std::optional<std::int64_t> AddAmounts(std::int64_t a, std::int64_t b);
 /// unit * quantity, or nothing if the product is past kMaxAmount (both non-negative).
@@ -81,6 +86,9 @@ struct Outcome {
   std::string_view reason_from = {};
   std::string_view compensation = {};
   std::string_view announced_by = {};  ///< the event completion publishes when it is reached
+  /// A step whose record rules this outcome out (or none): once the abort is recorded, only the
+  /// outcome that needs it can be reached.
+  std::string_view unless = {};
 };
 
 /// A whole saga declaration. Saga() is the product's; tests build their own.

@@ -23,6 +23,7 @@ inline constexpr const char* kUnknownUser = "UNKNOWN_USER";
 inline constexpr const char* kCouponNotIssued = "COUPON_NOT_ISSUED";
 inline constexpr const char* kCouponAlreadyUsed = "COUPON_ALREADY_USED";
 inline constexpr const char* kCouponExpired = "COUPON_EXPIRED";
+inline constexpr const char* kTimedOut = "TIMED_OUT";
 }  // namespace reasons
 
 struct PricedItem {
@@ -95,6 +96,47 @@ struct OrderCancelled {
   bool operator==(const OrderCancelled&) const = default;
 };
 
+/// saga.expired: the order service's order is still PENDING past its deadline; the order as placed
+/// and how many times it has expired (docs/adr/0017).
+struct SagaExpired {
+  static constexpr const char* kType = "saga.expired";
+  UserId user_id;
+  std::vector<OrderItem> items;
+  std::optional<std::string> coupon_id;
+  std::int64_t attempt = 1;
+  bool operator==(const SagaExpired&) const = default;
+};
+
+/// saga.aborted: completion aborts the open saga for `reason`; the order as placed, so that each
+/// participant locks what the order touches even if it never saw it.
+struct SagaAborted {
+  static constexpr const char* kType = "saga.aborted";
+  std::string reason;
+  UserId user_id;
+  std::vector<OrderItem> items;
+  std::optional<std::string> coupon_id;
+  bool operator==(const SagaAborted&) const = default;
+};
+
+/// stock.aborted: product-stock aborted the order; `items` is what it gave back (none if it held
+/// nothing), and a late order.created reserves nothing.
+struct StockAborted {
+  static constexpr const char* kType = "stock.aborted";
+  std::vector<OrderItem> items;
+  bool operator==(const StockAborted&) const = default;
+};
+
+/// payment.refunded: payment aborted the order; `amount` is the debit given back (0 if nothing was
+/// debited; then no paymentId), the coupon is unused again, and a late stock.reserved debits nothing.
+struct PaymentRefunded {
+  static constexpr const char* kType = "payment.refunded";
+  UserId user_id;
+  std::int64_t amount = 0;
+  std::optional<std::string> payment_id;
+  std::optional<std::string> coupon_id;
+  bool operator==(const PaymentRefunded&) const = default;
+};
+
 void to_json(nlohmann::json& j, const PricedItem& v);
 void from_json(const nlohmann::json& j, PricedItem& v);
 void to_json(nlohmann::json& j, const StockReserved& v);
@@ -111,6 +153,14 @@ void to_json(nlohmann::json& j, const OrderCompleted& v);
 void from_json(const nlohmann::json& j, OrderCompleted& v);
 void to_json(nlohmann::json& j, const OrderCancelled& v);
 void from_json(const nlohmann::json& j, OrderCancelled& v);
+void to_json(nlohmann::json& j, const SagaExpired& v);
+void from_json(const nlohmann::json& j, SagaExpired& v);
+void to_json(nlohmann::json& j, const SagaAborted& v);
+void from_json(const nlohmann::json& j, SagaAborted& v);
+void to_json(nlohmann::json& j, const StockAborted& v);
+void from_json(const nlohmann::json& j, StockAborted& v);
+void to_json(nlohmann::json& j, const PaymentRefunded& v);
+void from_json(const nlohmann::json& j, PaymentRefunded& v);
 
 /// The declaration a payload type belongs to: the saga's, unless the type names another one with
 /// a static Declaration() (as tests do for an event the saga does not have).

@@ -36,6 +36,8 @@ bool RecordInbox(db::Transaction& tx, const std::string& event_id, const std::st
 std::vector<bool> RecordInbox(db::Transaction& tx, const std::vector<std::pair<std::string, std::string>>& events);
 
 namespace sql {
+// docs/adr/0018: the inbox is kept for RETENTION_S, by its time-ordered event ids (UUIDv7).
+inline constexpr const char* kSweepInbox = "DELETE FROM inbox WHERE event_id < ? ORDER BY event_id LIMIT ?";
 inline constexpr const char* kAppend =
     "INSERT INTO outbox (event_id, event_type, order_id, envelope, traceparent, created_at) "
     "VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP(6))";

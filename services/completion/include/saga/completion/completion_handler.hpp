@@ -18,7 +18,9 @@ namespace saga::completion {
 class CompletionHandler
     : public messaging::Handles<contracts::OrderCreated, contracts::StockReserved,
                                 contracts::StockRejected, contracts::PaymentCompleted,
-                                contracts::PaymentFailed, contracts::StockReleased> {
+                                contracts::PaymentFailed, contracts::StockReleased,
+                                contracts::SagaExpired, contracts::StockAborted,
+                                contracts::PaymentRefunded> {
  public:
   explicit CompletionHandler(std::shared_ptr<SagaWatchers> watchers = nullptr,
                              metrics::Registry* registry = nullptr);

@@ -33,7 +33,9 @@ struct Outcome {
 /// The saga's status from the set of events seen so far, whatever order they came in: the first
 /// outcome of the saga declaration whose required steps are all there, with the reason of its
 /// reason_from step (payment.completed -> COMPLETED; stock.rejected -> CANCELLED; payment.failed
-/// and stock.released, its compensation -> CANCELLED); none -> PENDING.
+/// and stock.released, its compensation -> CANCELLED; saga.aborted, stock.aborted and
+/// payment.refunded -> CANCELLED TIMED_OUT); none -> PENDING. An outcome whose `unless` step is
+/// there is ruled out (once saga.aborted is recorded, only the abort can end the saga).
 Outcome Decide(const std::vector<Step>& steps);
 
 /// Whether a still-PENDING saga needs its stored steps to be decided on the events of one batch:

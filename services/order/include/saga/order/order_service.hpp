@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <exception>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "saga/contracts/order_events.hpp"
+#include "saga/contracts/saga.hpp"
 #include "saga/db/pool.hpp"
 #include "saga/order/validation.hpp"
 
@@ -54,7 +56,8 @@ using PlaceOutcome = std::variant<PlaceOrderResult, IdempotencyConflict>;
 /// replays its order (same body) or gives IdempotencyConflict for that order alone; the others
 /// are written. Keys must be distinct within one batch (std::invalid_argument otherwise).
 /// Outcomes are in the order of `orders`. The caller commits.
-std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders);
+std::vector<PlaceOutcome> PlaceOrders(db::Transaction& tx, const std::vector<const NewOrder*>& orders,
+                                      std::int64_t deadline_ms = contracts::kDefaultDeadlineMs);
 
 /// An order's final status from order.completed / order.cancelled.
 struct FinalStatus {
@@ -73,9 +76,11 @@ class OrderService {
  public:
   /// `max_batch` caps the orders written in one transaction (1 writes each order alone);
   /// `max_in_flight` the transactions writing orders at once; `committed` runs after each
-  /// transaction of orders committed (the service hints the relay there).
+  /// transaction of orders committed (the service hints the relay there); `deadline_ms` how long
+  /// a new order's saga may stay open (SAGA_DEADLINE_MS).
   explicit OrderService(db::Pool& pool, std::size_t max_batch = 32, int max_in_flight = 2,
-                        std::function<void()> committed = {});
+                        std::function<void()> committed = {},
+                        std::int64_t deadline_ms = contracts::kDefaultDeadlineMs);
   /// Returns at once; `done` gets the order's outcome or its error on a writer thread.
   void Submit(NewOrder order,
               std::function<void(std::optional<PlaceOutcome> outcome, std::exception_ptr error)> done);

@@ -16,9 +16,13 @@ class OrderWriter : public db::GroupCommit<NewOrder, PlaceOutcome> {
  public:
   /// `committed` (optional) runs on the writer thread after each transaction that committed.
   OrderWriter(db::Pool& pool, std::size_t max_batch, int max_in_flight = 2,
-              std::function<void()> committed = {})
+              std::function<void()> committed = {},
+              std::int64_t deadline_ms = contracts::kDefaultDeadlineMs)
       : GroupCommit(
-            pool, [](db::Transaction& tx, const std::vector<const NewOrder*>& orders) { return PlaceOrders(tx, orders); },
+            pool,
+            [deadline_ms](db::Transaction& tx, const std::vector<const NewOrder*>& orders) {
+              return PlaceOrders(tx, orders, deadline_ms);
+            },
             {.max_batch = max_batch,
              .writers = max_in_flight,
              .key = [](const NewOrder& o) { return o.idempotency_key; },

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "saga/config/common.hpp"
+#include "saga/runtime/retention.hpp"
 #include "saga/runtime/runtime.hpp"
 
 namespace saga::payment {
@@ -8,6 +9,7 @@ namespace saga::payment {
 struct Config {
   config::CommonConfig common;
   std::string admin_token;  // ADMIN_TOKEN
+  runtime::RetentionOptions retention;  // RETENTION_S, RETENTION_BATCH
 
   /// The common settings with this service's defaults (port, database account), and
   /// ADMIN_TOKEN.

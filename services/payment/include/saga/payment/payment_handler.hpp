@@ -8,7 +8,8 @@ namespace saga::payment {
 /// stock.reserved -> debit at most once per order (the payments primary key), never below zero
 /// -> payment.completed or payment.failed. A batch locks its accounts together in ascending id
 /// order, applies the events in memory (Decide) and writes each changed balance once.
-class PaymentHandler : public messaging::Handles<contracts::StockReserved> {
+/// saga.aborted -> refund a debit and refuse a later one (payment.refunded).
+class PaymentHandler : public messaging::Handles<contracts::StockReserved, contracts::SagaAborted> {
  protected:
   messaging::Output Handle(const std::vector<PaymentEvent>& events, db::Transaction& tx) override;
 };

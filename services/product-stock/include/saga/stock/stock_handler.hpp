@@ -6,10 +6,12 @@
 namespace saga::stock {
 
 /// order.created -> reserve (stock.reserved or stock.rejected); payment.failed -> release
-/// (stock.released). A batch is one locking read of its product rows in ascending id order (so
-/// two transactions never wait on each other in a cycle), Decide in memory, then each changed
-/// row written once.
-class StockHandler : public messaging::Handles<contracts::OrderCreated, contracts::PaymentFailed> {
+/// (stock.released); saga.aborted -> release and refuse later reservations (stock.aborted). A batch
+/// is one locking read of its product rows in ascending id order, then of the reservations it gives
+/// back (so two transactions never wait on each other in a cycle), Decide in memory, then each
+/// changed row written once.
+class StockHandler : public messaging::Handles<contracts::OrderCreated, contracts::PaymentFailed,
+                                               contracts::SagaAborted> {
  protected:
   messaging::Output Handle(const std::vector<StockEvent>& events, db::Transaction& tx) override;
 };

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "saga/db/pool.hpp"
+#include "saga/metrics/metrics.hpp"
+
+namespace saga::completion {
+
+/// Sagas that may be stuck, as gauges: sagas_pending_overdue (PENDING sagas that started more
+/// than the saga deadline ago) and saga_oldest_pending_age_ms (0 while none is PENDING). A thread
+/// reads both every `every` with one indexed statement until Stop().
+class StuckSagaGauges {
+ public:
+  StuckSagaGauges(db::Pool& pool, metrics::Registry& registry, std::int64_t deadline_ms,
+                  std::chrono::milliseconds every = std::chrono::seconds(5));
+  ~StuckSagaGauges();
+  StuckSagaGauges(const StuckSagaGauges&) = delete;
+  StuckSagaGauges& operator=(const StuckSagaGauges&) = delete;
+
+  /// Ends the thread (waits for a reading under way); later calls do nothing.
+  void Stop();
+
+ private:
+  void Run();
+  void Sample();
+
+  db::Pool& pool_;
+  const std::int64_t deadline_ms_;
+  const std::chrono::milliseconds every_;
+  prometheus::Gauge& overdue_gauge_;
+  prometheus::Gauge& oldest_gauge_;
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace saga::completion
