@@ -23,6 +23,8 @@ def program(name):
         return BINARY_DIR / "deploy" / "local" / "devbroker" / "devbroker"
     if name == "loadgen":
         return BINARY_DIR / "loadtest" / "loadgen" / "loadgen"
+    if name == "saga-admin":
+        return BINARY_DIR / "services" / "admin" / "saga-admin"
     return BINARY_DIR / "services" / name / f"{name}-service"
 
 
@@ -128,7 +130,7 @@ class HelpTest(unittest.TestCase):
             bad = run(name, "--port", "1")
             self.assertEqual(bad.returncode, 2)
             self.assertIn("unexpected argument '--port'", bad.stderr)
-        for name in ["devbroker", "loadgen"]:
+        for name in ["devbroker", "loadgen", "saga-admin"]:
             out = run(name, "--version")
             self.assertEqual((out.returncode, out.stdout.strip()), (0, f"{name} {version} (outbox-saga)"))
             self.assertNotEqual(run(name, "--no-such-flag").returncode, 0)
@@ -148,6 +150,18 @@ class HelpTest(unittest.TestCase):
         for option in re.findall(r"^  (--[a-z-]+)", devbroker + check, re.M):
             if option not in {"--help", "--version"}:
                 self.assertIn(f"`{option}", ops, f"devbroker {option} is not in docs/operations.md")
+
+    def test_saga_admin_help_lists_its_options_and_operations_md_shows_them(self):
+        main = run("saga-admin", "--help").stdout
+        self.assertRegex(main, r"--bootstrap TEXT=127\.0\.0\.1:9092 \(Env:KAFKA_BOOTSTRAP\)")
+        helps = [main] + [run("saga-admin", "dlq", command, "--help").stdout for command in ("list", "show", "redrive")]
+        self.assertRegex(helps[3], r"--completion TEXT \(Env:COMPLETION_URL\)")
+        self.assertIn("changes nothing", helps[3])
+        ops = OPERATIONS.read_text()
+        section = ops.split("## DLQ redrive: saga-admin", 1)[1].split("\n## ", 1)[0]
+        for option in re.findall(r"^  (--[a-z-]+)", "".join(helps), re.M):
+            if option not in {"--help", "--version"}:
+                self.assertIn(f"`{option}`", section, f"saga-admin {option} is not in docs/operations.md")
 
 
 class DocsTest(unittest.TestCase):

@@ -12,7 +12,7 @@ import unittest
 from podman import (BASE_IMAGE, IMAGE, MARIADB_IMAGE, SERVICES, SOURCE_DIR, image_exists, image_id,
                     main, podman)
 
-PROGRAMS = [f"{name}-service" for name in SERVICES] + ["devbroker"]
+PROGRAMS = [f"{name}-service" for name in SERVICES] + ["saga-admin", "devbroker"]
 
 
 def build(dockerfile, tag):

@@ -1,9 +1,9 @@
 """image.programs: the programs of the image (built by image.build) against the test stack.
 
-Each of the five starts, answers /health/live and stops cleanly on SIGTERM. Then the image's order
-and completion services take the place of the native ones: an order placed through the image's
-order service reaches COMPLETED, read through the image's completion service. The native ones are
-started again at the end."""
+Each of the five starts, answers /health/live and stops cleanly on SIGTERM. The image's saga-admin
+reads the test stack's dead-letter topics. Then the image's order and completion services take the
+place of the native ones: an order placed through the image's order service reaches COMPLETED,
+read through the image's completion service. The native ones are started again at the end."""
 import os
 import pathlib
 import subprocess
@@ -85,6 +85,12 @@ class ProgramsTest(unittest.TestCase):
                     stop_cleanly(self, name)
                 finally:
                     remove(name)
+
+    def test_image_saga_admin_reads_the_dead_letter_topics(self):
+        run = podman("run", "--rm", "--network", "host", IMAGE, "saga-admin", "--bootstrap", stack.BOOTSTRAP,
+                     "dlq", "list", "--json", check=False, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout)
+        self.assertRegex(run.stdout, r"saga-admin: \d+ dead letter\(s\) in \d+ DLQ topic\(s\)")
 
     def test_image_order_and_completion_services_run_a_saga_in_place_of_the_native_ones(self):
         names = {"order": "saga-image-test-order", "completion": "saga-image-test-completion"}
