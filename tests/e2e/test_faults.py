@@ -151,28 +151,36 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def restart_order_with(test, **settings):
+    """Restarts the stack's order service with `settings` added to its environment, until the test
+    ends (then the stack's own is started again)."""
+    pid = pid_of("order")
+    env = dict(kv.split("=", 1) for kv in
+               pathlib.Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0") if "=" in kv)
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: not pathlib.Path(f"/proc/{pid}").exists() or
+             pathlib.Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"), 15)
+    test.addCleanup(restart_stack_services)
+    env.update(settings)
+    log_path = RUN_DIR / "logs" / "order-admission.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([str(BINARY_DIR / "services" / "order" / "order-service")], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    test.addCleanup(lambda: (proc.terminate(), proc.wait(15), log.close()))
+
+    def ready():
+        try:
+            return http("GET", f"{ORDER_URL}/health/ready").status == 200
+        except OSError:
+            return False
+    test.assertTrue(wait_for(ready, 30), log_path.read_text()[-2000:])
+
+
 class AdmissionTest(unittest.TestCase):
     """The stack's order service restarted with a small outbox limit, while the relay is stopped."""
 
     def setUp(self):
-        pid = pid_of("order")
-        env = dict(kv.split("=", 1) for kv in
-                   pathlib.Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0") if "=" in kv)
-        os.kill(pid, signal.SIGTERM)
-        wait_for(lambda: not pathlib.Path(f"/proc/{pid}").exists() or
-                 pathlib.Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"), 15)
-        self.addCleanup(restart_stack_services)
-        env.update(ORDER_MAX_OUTBOX_BACKLOG="5", ORDER_MAX_OUTBOX_AGE_MS="0")
-        log = open(RUN_DIR / "logs" / "order-admission.log", "w")
-        proc = subprocess.Popen([str(BINARY_DIR / "services" / "order" / "order-service")], env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        self.addCleanup(lambda: (proc.terminate(), proc.wait(15), log.close()))
-        def ready():
-            try:
-                return http("GET", f"{ORDER_URL}/health/ready").status == 200
-            except OSError:
-                return False
-        self.assertTrue(wait_for(ready, 30), (RUN_DIR / "logs" / "order-admission.log").read_text()[-2000:])
+        restart_order_with(self, ORDER_MAX_OUTBOX_BACKLOG="5", ORDER_MAX_OUTBOX_AGE_MS="0")
 
     def test_past_the_outbox_limit_orders_get_429_place_nothing_and_the_same_key_works_later(self):
         relay = pid_of("relay")
@@ -204,6 +212,45 @@ class AdmissionTest(unittest.TestCase):
         again = post_order(body, key=key)
         self.assertEqual(again.headers["Idempotent-Replayed"], "true")
         self.assertEqual(wait_final(again.json()["orderId"])["status"], "COMPLETED")
+
+
+class OpenOrdersAdmissionTest(unittest.TestCase):
+    """The order service restarted with room for 3 more open orders, while completion is stopped:
+    the sagas cannot end, so the open orders reach the limit."""
+
+    def test_past_the_open_orders_limit_orders_get_429_until_the_sagas_end(self):
+        open_now = int(sql("SELECT COUNT(*) FROM order_db.orders WHERE status = 'PENDING'")[0][0])
+        restart_order_with(self, ORDER_MAX_OPEN=str(open_now + 3))
+        completion = pid_of("completion")
+        os.kill(completion, signal.SIGSTOP)
+        self.addCleanup(lambda: os.kill(completion, signal.SIGCONT))
+        body = {"userId": 63, "items": [{"productId": 4, "quantity": 1}]}
+        placed, refused = [], None
+        for _ in range(100):  # the count is read every 100 ms
+            key = f"open-{uuid.uuid4().hex}"
+            res = post_order(body, key=key)
+            if res.status == 429:
+                refused = (key, res)
+                break
+            self.assertEqual(res.status, 202, res.body)
+            placed.append(res.json()["orderId"])
+            time.sleep(0.15)
+        self.assertIsNotNone(refused, "no 429 while the open orders grew")
+        self.assertGreaterEqual(len(placed), 3)
+        key, res = refused
+        validate(res.json(), "http/error.schema.json")
+        self.assertEqual(res.json()["error"]["code"], "OVERLOADED")
+        self.assertIn("under way", res.json()["error"]["message"])
+        self.assertEqual(sql(f"SELECT COUNT(*) FROM order_db.idempotency_keys WHERE idem_key = '{key}'"), [["0"]])
+        metrics = http("GET", f"{ORDER_URL}/metrics").body
+        gauge = [line for line in metrics.splitlines() if line.startswith("orders_open ")]
+        self.assertGreater(float(gauge[0].split()[1]), open_now + 3, gauge)
+        # Completion back: the sagas end, the orders with them, and the refused key places its order.
+        os.kill(completion, signal.SIGCONT)
+        for order_id in placed:
+            self.assertEqual(wait_final(order_id)["status"], "COMPLETED")
+        self.assertTrue(wait_for(lambda: post_order(body, key=key).status == 202, 30))
+        self.assertEqual(wait_final(post_order(body, key=key).json()["orderId"])["status"], "COMPLETED")
 
 
 class HostLimitsTest(unittest.TestCase):

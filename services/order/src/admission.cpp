@@ -22,8 +22,15 @@ Admission::Admission(db::Pool& pool, Limits limits, metrics::Registry& registry)
                      .Name("outbox_oldest_age_ms")
                      .Help("Age of the oldest order outbox row, in ms (admission control)")
                      .Register(registry.Raw())
-                     .Add({})) {
-  if (limits_.max_backlog > 0 || limits_.max_age_ms > 0) thread_ = std::thread([this] { Run(); });
+                     .Add({})),
+      open_gauge_(prometheus::BuildGauge()
+                      .Name("orders_open")
+                      .Help("Orders still PENDING: sagas under way (admission control)")
+                      .Register(registry.Raw())
+                      .Add({})) {
+  if (limits_.max_backlog > 0 || limits_.max_age_ms > 0 || limits_.max_open > 0) {
+    thread_ = std::thread([this] { Run(); });
+  }
 }
 
 Admission::~Admission() {
@@ -50,6 +57,9 @@ std::optional<std::string> Admission::Refusal(std::size_t queued) const {
     return "the oldest unpublished order event is " + std::to_string(age) + " ms old (limit " +
            std::to_string(limits_.max_age_ms) + " ms)";
   }
+  if (const auto open = open_.load(std::memory_order_relaxed); limits_.max_open > 0 && open > limits_.max_open) {
+    return std::to_string(open) + " orders are still under way (limit " + std::to_string(limits_.max_open) + ")";
+  }
   return std::nullopt;
 }
 
@@ -70,10 +80,16 @@ void Admission::Sample() {
       rs->next();
       backlog_ = rs->getInt64(1);
       age_ms_ = rs->getInt64(2);
+      if (limits_.max_open > 0) {
+        std::unique_ptr<::sql::ResultSet> open(tx.Conn().Prepare(sql::kOpenOrders).executeQuery());
+        open->next();
+        open_ = open->getInt64(1);
+      }
       tx.Commit();
     }, 1);
     backlog_gauge_.Set(static_cast<double>(backlog_.load()));
     age_gauge_.Set(static_cast<double>(age_ms_.load()));
+    open_gauge_.Set(static_cast<double>(open_.load()));
   } catch (const std::exception& e) {
     // Keep the last reading: with the database away, orders fail on their own anyway.
     log::Debug("admission sample failed", {{"error", e.what()}});

@@ -40,6 +40,9 @@ Config Config::Load(const config::Env& env) {
   c.max_queued = env.Int("ORDER_MAX_QUEUED", c.max_queued, 0, 10'000'000,
                          "POST /orders answers 429 OVERLOADED while more orders than this wait for a "
                          "writer; 0 turns the limit off");
+  c.max_open = env.Int("ORDER_MAX_OPEN", c.max_open, 0, 10'000'000,
+                       "POST /orders answers 429 OVERLOADED while more orders than this are still PENDING "
+                       "(sagas under way: the consumers' lag shows here); 0 turns the limit off");
   // docs/adr/0017.
   c.deadline_ms = env.Int("SAGA_DEADLINE_MS", c.deadline_ms, 100, 86'400'000,
                           "how long a saga may stay open (ms): an order still PENDING this long after it "
@@ -58,7 +61,7 @@ void Start(const Config& cfg, runtime::StopStack& stops) {
   runtime::StartConsumerService(
       consumer_cfg, stops, [](metrics::Registry&) { return std::make_shared<FinalStatusHandler>(); },
       [&stops, max_batch = cfg.max_batch, in_flight = cfg.batches_in_flight, wake,
-       limits = Admission::Limits{cfg.max_outbox_backlog, cfg.max_outbox_age_ms, cfg.max_queued},
+       limits = Admission::Limits{cfg.max_outbox_backlog, cfg.max_outbox_age_ms, cfg.max_queued, cfg.max_open},
        deadline_ms = cfg.deadline_ms, retention = cfg.retention](db::Pool& pool, metrics::Registry& registry) {
         std::function<void()> committed;
         if (wake->Enabled()) committed = [wake] { wake->Notify(); };

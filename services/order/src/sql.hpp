@@ -58,5 +58,7 @@ inline constexpr const char* kOutboxBacklog =
     "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0), "
     "COALESCE(TIMESTAMPDIFF(MICROSECOND, (SELECT created_at FROM outbox ORDER BY id LIMIT 1), "
     "UTC_TIMESTAMP(6)) DIV 1000, 0) FROM outbox";
+// Admission control on the sagas under way: one range of idx_orders_deadline (status, deadline).
+inline constexpr const char* kOpenOrders = "SELECT COUNT(*) FROM orders WHERE status = 'PENDING'";
 
 }  // namespace saga::order::sql

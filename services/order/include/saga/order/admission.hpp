@@ -16,15 +16,17 @@ namespace saga::order {
 
 /// docs/adr/0016-admission-control-on-the-outbox-backlog.md (orders or their events piling up)
 /// Admission control for POST /orders: a thread reads the order outbox's backlog (rows not yet
-/// published) and its oldest row's age every `every`, with two primary-key look-ups, and orders
-/// are refused while either, or the orders waiting for a writer, is over its limit. Gauges:
-/// outbox_backlog_rows, outbox_oldest_age_ms.
+/// published) and its oldest row's age every `every`, with two primary-key look-ups, and the
+/// orders still PENDING (sagas under way: one range of idx_orders_deadline), and orders are
+/// refused while any of these, or the orders waiting for a writer, is over its limit. Gauges:
+/// outbox_backlog_rows, outbox_oldest_age_ms, orders_open.
 class Admission {
  public:
   struct Limits {
     std::int64_t max_backlog = 0;  ///< rows; 0: no limit
     std::int64_t max_age_ms = 0;   ///< ms; 0: no limit
     std::int64_t max_queued = 0;   ///< orders waiting for a writer; 0: no limit
+    std::int64_t max_open = 0;     ///< orders still PENDING (sagas under way); 0: no limit
     std::chrono::milliseconds every{100};
   };
 
@@ -45,8 +47,10 @@ class Admission {
   const Limits limits_;
   prometheus::Gauge& backlog_gauge_;
   prometheus::Gauge& age_gauge_;
+  prometheus::Gauge& open_gauge_;
   std::atomic<std::int64_t> backlog_{0};
   std::atomic<std::int64_t> age_ms_{0};
+  std::atomic<std::int64_t> open_{0};
   std::mutex mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

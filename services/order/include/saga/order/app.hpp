@@ -18,11 +18,12 @@ struct Config {
   std::int64_t max_outbox_backlog = 20000;  // ORDER_MAX_OUTBOX_BACKLOG
   std::int64_t max_outbox_age_ms = 5000;    // ORDER_MAX_OUTBOX_AGE_MS
   std::int64_t max_queued = 2000;           // ORDER_MAX_QUEUED
+  std::int64_t max_open = 3000;             // ORDER_MAX_OPEN
   std::int64_t deadline_ms = contracts::kDefaultDeadlineMs;  // SAGA_DEADLINE_MS
   runtime::RetentionOptions retention;                       // RETENTION_S, RETENTION_BATCH
 
   /// The common settings plus ORDER_BATCH_MAX, ORDER_BATCHES_IN_FLIGHT, ORDER_RELAY_HINTS,
-  /// ORDER_MAX_OUTBOX_BACKLOG, ORDER_MAX_OUTBOX_AGE_MS, ORDER_MAX_QUEUED, SAGA_DEADLINE_MS and the retention.
+  /// ORDER_MAX_OUTBOX_BACKLOG, ORDER_MAX_OUTBOX_AGE_MS, ORDER_MAX_QUEUED, ORDER_MAX_OPEN, SAGA_DEADLINE_MS and the retention.
   static Config Load(const config::Env& env);
 };
 
