@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <thread>
 #include <ctime>
 
 #include "saga/log/log.hpp"
@@ -58,23 +59,21 @@ Retention::Retention(db::Pool& pool, std::vector<Sweep> sweeps, RetentionOptions
                      .Help("Rows deleted for being older than RETENTION_S, by table")
                      .Register(registry.Raw());
   for (const auto& s : sweeps_) deleted_.push_back(&family.Add({{"table", s.table}}));
-  if (options_.retention_s > 0 && !sweeps_.empty()) thread_ = std::thread([this] { Run(); });
+  if (options_.retention_s <= 0 || sweeps_.empty()) return;
+  periodic_ = std::make_unique<Periodic>(options_.every, Periodic::First::kAfterOnePeriod, [this] {
+    try {
+      SweepOnce();
+    } catch (const std::exception& e) {
+      // The next pass deletes what this one did not.
+      log::Warn("retention clean-up failed", {{"error", e.what()}});
+    }
+  });
 }
 
 Retention::~Retention() { Stop(); }
 
 void Retention::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool Retention::Stopping() {
-  std::lock_guard lock(mu_);
-  return stopping_;
+  if (periodic_) periodic_->Stop();
 }
 
 std::uint64_t Retention::SweepOnce() {
@@ -99,22 +98,6 @@ std::uint64_t Retention::SweepOnce() {
     }
   }
   return total;
-}
-
-void Retention::Run() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    stop_cv_.wait_for(lock, options_.every, [this] { return stopping_; });
-    if (stopping_) return;
-    lock.unlock();
-    try {
-      SweepOnce();
-    } catch (const std::exception& e) {
-      // The next pass deletes what this one did not.
-      log::Warn("retention clean-up failed", {{"error", e.what()}});
-    }
-    lock.lock();
-  }
 }
 
 void StartRetention(db::Pool& pool, metrics::Registry& registry, StopStack& stops, std::vector<Sweep> sweeps,

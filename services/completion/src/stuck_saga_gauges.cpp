@@ -9,7 +9,6 @@ StuckSagaGauges::StuckSagaGauges(db::Pool& pool, metrics::Registry& registry,
                                  std::int64_t deadline_ms, std::chrono::milliseconds every)
     : pool_(pool),
       deadline_ms_(deadline_ms),
-      every_(every),
       overdue_gauge_(prometheus::BuildGauge()
                          .Name("sagas_pending_overdue")
                          .Help("PENDING sagas that started more than SAGA_DEADLINE_MS ago")
@@ -19,30 +18,13 @@ StuckSagaGauges::StuckSagaGauges(db::Pool& pool, metrics::Registry& registry,
                         .Name("saga_oldest_pending_age_ms")
                         .Help("Age of the oldest PENDING saga in ms (0 when none is PENDING)")
                         .Register(registry.Raw())
-                        .Add({})) {
-  thread_ = std::thread([this] { Run(); });
-}
+                        .Add({})),
+      periodic_(std::make_unique<runtime::Periodic>(every, runtime::Periodic::First::kAtOnce,
+                                                    [this] { Sample(); })) {}
 
 StuckSagaGauges::~StuckSagaGauges() { Stop(); }
 
-void StuckSagaGauges::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void StuckSagaGauges::Run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    Sample();
-    lock.lock();
-    stop_cv_.wait_for(lock, every_, [this] { return stopping_; });
-  }
-}
+void StuckSagaGauges::Stop() { periodic_->Stop(); }
 
 void StuckSagaGauges::Sample() {
   try {

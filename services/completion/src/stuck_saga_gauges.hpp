@@ -1,13 +1,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 #include "saga/db/pool.hpp"
 #include "saga/metrics/metrics.hpp"
+#include "saga/runtime/periodic.hpp"
 
 namespace saga::completion {
 
@@ -26,18 +25,13 @@ class StuckSagaGauges {
   void Stop();
 
  private:
-  void Run();
   void Sample();
 
   db::Pool& pool_;
   const std::int64_t deadline_ms_;
-  const std::chrono::milliseconds every_;
   prometheus::Gauge& overdue_gauge_;
   prometheus::Gauge& oldest_gauge_;
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<runtime::Periodic> periodic_;  // last: stopped before the rest goes
 };
 
 }  // namespace saga::completion

@@ -227,13 +227,14 @@ void Explore(const World& w, std::int64_t quantity, std::int64_t start_balance, 
 }
 
 // The order placed and, racing it from the start, its deadline passed at the order service.
-World Placed(std::int64_t quantity, std::int64_t balance, bool stock_gets_the_order = true) {
+World Placed(std::int64_t quantity, std::int64_t balance, bool stock_gets_the_order = true,
+             bool completion_gets_the_order = true) {
   World w;
   w.balance = balance;
   const OrderCreated order{UserId(kUser), {{ProductId(1), static_cast<int>(quantity)}}, {}};
   const Event created{Envelope::New(OrderCreated::kType, "o", order), ""};
   if (stock_gets_the_order) w.in_flight.push_back({Participant::kProductStock, created});
-  w.in_flight.push_back({Participant::kCompletion, created});
+  if (completion_gets_the_order) w.in_flight.push_back({Participant::kCompletion, created});
   const SagaExpired expired{order.user_id, order.items, {}, 1};
   w.in_flight.push_back({Participant::kCompletion, Event{Envelope::New(SagaExpired::kType, "o", expired), ""}});
   return w;
@@ -277,6 +278,16 @@ TEST_CASE("A saga whose order.created product-stock never got ends TIMED_OUT, ch
           "[completion][deadline]") {
   Tally tally;
   Explore(Placed(3, 1000, false), 3, 1000, tally);
+  CHECK(tally.ends.size() == 1);
+  CHECK(tally.ends.at("CANCELLED TIMED_OUT") == tally.runs);
+}
+
+TEST_CASE("A saga whose order.created was lost on the way to everyone ends TIMED_OUT from saga.expired alone",
+          "[completion][deadline]") {
+  // As when a broker restarts with the order's first event in it: only the order service knows
+  // the order, and its saga.expired carries what the abort needs.
+  Tally tally;
+  Explore(Placed(3, 1000, false, false), 3, 1000, tally);
   CHECK(tally.ends.size() == 1);
   CHECK(tally.ends.at("CANCELLED TIMED_OUT") == tally.runs);
 }

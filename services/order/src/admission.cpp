@@ -29,18 +29,12 @@ Admission::Admission(db::Pool& pool, Limits limits, metrics::Registry& registry)
                       .Register(registry.Raw())
                       .Add({})) {
   if (limits_.max_backlog > 0 || limits_.max_age_ms > 0 || limits_.max_open > 0) {
-    thread_ = std::thread([this] { Run(); });
+    periodic_ = std::make_unique<runtime::Periodic>(limits_.every, runtime::Periodic::First::kAtOnce,
+                                                    [this] { Sample(); });
   }
 }
 
-Admission::~Admission() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+Admission::~Admission() = default;
 
 std::optional<std::string> Admission::Refusal(std::size_t queued) const {
   if (limits_.max_queued > 0 && static_cast<std::int64_t>(queued) > limits_.max_queued) {
@@ -61,16 +55,6 @@ std::optional<std::string> Admission::Refusal(std::size_t queued) const {
     return std::to_string(open) + " orders are still under way (limit " + std::to_string(limits_.max_open) + ")";
   }
   return std::nullopt;
-}
-
-void Admission::Run() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    Sample();
-    lock.lock();
-    stop_cv_.wait_for(lock, limits_.every, [this] { return stopping_; });
-  }
 }
 
 void Admission::Sample() {

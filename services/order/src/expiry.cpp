@@ -28,23 +28,21 @@ Expiry::Expiry(db::Pool& pool, Options options, metrics::Registry& registry)
       options_(options),
       first_(ExpiredFamily(registry).Add({{"attempt", "first"}})),
       again_(ExpiredFamily(registry).Add({{"attempt", "again"}})) {
-  if (options_.deadline_ms > 0) thread_ = std::thread([this] { Run(); });
+  if (options_.deadline_ms <= 0) return;
+  periodic_ = std::make_unique<runtime::Periodic>(options_.every, runtime::Periodic::First::kAfterOnePeriod, [this] {
+    try {
+      ScanOnce();
+    } catch (const std::exception& e) {
+      // The next scan finds the same orders: nothing is lost by waiting.
+      log::Warn("deadline scan failed", {{"error", e.what()}});
+    }
+  });
 }
 
 Expiry::~Expiry() { Stop(); }
 
 void Expiry::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool Expiry::Stopping() {
-  std::lock_guard lock(mu_);
-  return stopping_;
+  if (periodic_) periodic_->Stop();
 }
 
 std::size_t Expiry::ScanOnce() {
@@ -84,22 +82,6 @@ std::size_t Expiry::ScanOnce() {
   }
   if (total > 0) log::Info("sagas expired", {{"orders", total}});
   return total;
-}
-
-void Expiry::Run() {
-  std::unique_lock lock(mu_);
-  for (;;) {
-    stop_cv_.wait_for(lock, options_.every, [this] { return stopping_; });
-    if (stopping_) return;
-    lock.unlock();
-    try {
-      ScanOnce();
-    } catch (const std::exception& e) {
-      // The next scan finds the same orders: nothing is lost by waiting.
-      log::Warn("deadline scan failed", {{"error", e.what()}});
-    }
-    lock.lock();
-  }
 }
 
 }  // namespace saga::order

@@ -16,27 +16,6 @@
 #include "sql.hpp"
 
 namespace saga::payment::store {
-namespace {
-
-// Which of `orders` have a payment (0) and which are aborted (1): one statement per chunk.
-void QueryOrderMarks(db::Connection& conn, const std::vector<std::string>& orders, PaymentState& s) {
-  for (std::size_t at = 0; at < orders.size();) {
-    const auto k = std::min(db::kMaxChunk, orders.size() - at);
-    const auto padded = std::bit_ceil(k);
-    auto& st = conn.Prepare(db::RepeatRows(sql::kOrderMarksHead, "?", padded, sql::kOrderMarksMiddle) +
-                            db::RepeatRows("", "?", padded, ")"));
-    for (std::size_t i = 0; i < padded; ++i) {
-      const auto& id = orders[at + std::min(i, k - 1)];
-      st.setString(static_cast<int>(i + 1), id);
-      st.setString(static_cast<int>(padded + i + 1), id);
-    }
-    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) (rs->getInt(2) == 0 ? s.paid : s.aborted).insert(rs->getString(1).asStdString());
-    at += k;
-  }
-}
-
-}  // namespace
 
 PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events) {
   auto& conn = tx.Conn();
@@ -55,7 +34,9 @@ PaymentState Load(db::Transaction& tx, const std::vector<PaymentEvent>& events) 
   const auto aborts = AbortsOf(events);
   auto marked = orders;
   marked.insert(marked.end(), aborts.begin(), aborts.end());
-  QueryOrderMarks(conn, marked, s);
+  db::QueryInTwice(conn, sql::kOrderMarksHead, sql::kOrderMarksMiddle, marked, [&](::sql::ResultSet& rs) {
+    (rs.getInt(2) == 0 ? s.paid : s.aborted).insert(rs.getString(1).asStdString());
+  });
   db::QueryIn(
       conn, sql::kAbortedPaymentsHead, aborts,
       [&](::sql::ResultSet& rs) {

@@ -18,24 +18,6 @@ ProductRow ReadProduct(::sql::ResultSet& rs) {
   return {rs.getInt64(1), rs.getString(2).asStdString(), rs.getInt64(3), rs.getInt64(4)};
 }
 
-// Which of `orders` reserved already, and which are aborted: one statement per chunk.
-void QueryOrderMarks(db::Connection& conn, const std::vector<std::string>& orders, StockState& s) {
-  for (std::size_t at = 0; at < orders.size();) {
-    const auto k = std::min(db::kMaxChunk, orders.size() - at);
-    const auto padded = std::bit_ceil(k);
-    auto& st = conn.Prepare(db::RepeatRows(sql::kOrderMarksHead, "?", padded, sql::kOrderMarksMiddle) +
-                            db::RepeatRows("", "?", padded, ")"));
-    for (std::size_t i = 0; i < padded; ++i) {
-      const auto& id = orders[at + std::min(i, k - 1)];
-      st.setString(static_cast<int>(i + 1), id);
-      st.setString(static_cast<int>(padded + i + 1), id);
-    }
-    std::unique_ptr<::sql::ResultSet> rs(st.executeQuery());
-    while (rs->next()) (rs->getInt(2) == 0 ? s.reserved : s.aborted).insert(rs->getString(1).asStdString());
-    at += k;
-  }
-}
-
 }  // namespace
 
 StockState Load(db::Transaction& tx, const std::vector<StockEvent>& events) {
@@ -67,7 +49,9 @@ StockState Load(db::Transaction& tx, const std::vector<StockEvent>& events) {
   // saga.aborted of one order, the second to lock sees what the first did.
   std::vector<std::string> marked = keys.ordered;
   marked.insert(marked.end(), keys.aborted.begin(), keys.aborted.end());
-  QueryOrderMarks(conn, marked, s);
+  db::QueryInTwice(conn, sql::kOrderMarksHead, sql::kOrderMarksMiddle, marked, [&](::sql::ResultSet& rs) {
+    (rs.getInt(2) == 0 ? s.reserved : s.aborted).insert(rs.getString(1).asStdString());
+  });
   std::vector<std::string> giving_back = keys.failed;
   giving_back.insert(giving_back.end(), keys.aborted.begin(), keys.aborted.end());
   std::sort(giving_back.begin(), giving_back.end());

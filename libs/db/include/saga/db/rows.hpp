@@ -74,4 +74,24 @@ void QueryIn(Connection& conn, std::string_view head, const std::vector<Key>& ke
   }
 }
 
+/// QueryIn for a query that names its keys twice: `head` + "?, ?, .." + `middle` + "?, ?, .." +
+/// ")", e.g. two SELECTs joined by UNION ALL, run in the same padded chunks.
+template <typename OnRow>
+void QueryInTwice(Connection& conn, std::string_view head, std::string_view middle,
+                  const std::vector<std::string>& keys, OnRow&& on_row) {
+  for (std::size_t at = 0; at < keys.size();) {
+    const auto k = std::min(kMaxChunk, keys.size() - at);
+    const auto padded = std::bit_ceil(k);
+    auto& st = conn.Prepare(RepeatRows(head, "?", padded, middle) + RepeatRows("", "?", padded, ")"));
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto& key = keys[at + std::min(i, k - 1)];
+      st.setString(static_cast<int>(i + 1), key);
+      st.setString(static_cast<int>(padded + i + 1), key);
+    }
+    std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+    while (rs->next()) on_row(*rs);
+    at += k;
+  }
+}
+
 }  // namespace saga::db

@@ -1,16 +1,15 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "saga/config/env.hpp"
 #include "saga/db/pool.hpp"
 #include "saga/metrics/metrics.hpp"
+#include "saga/runtime/periodic.hpp"
 
 namespace saga::runtime {
 
@@ -56,17 +55,13 @@ class Retention {
   std::uint64_t SweepOnce();
 
  private:
-  void Run();
-  bool Stopping();
+  bool Stopping() const { return periodic_ && periodic_->Stopping(); }
 
   db::Pool& pool_;
   const std::vector<Sweep> sweeps_;
   const RetentionOptions options_;
   std::vector<prometheus::Counter*> deleted_;
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<Periodic> periodic_;  // last: stopped before the rest goes
 };
 
 /// A Retention for the service's pool, stopped by `stops` (after the HTTP server, before the pool,

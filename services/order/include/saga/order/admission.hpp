@@ -2,15 +2,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "saga/db/pool.hpp"
 #include "saga/metrics/metrics.hpp"
+#include "saga/runtime/periodic.hpp"
 
 namespace saga::order {
 
@@ -40,7 +39,6 @@ class Admission {
   std::optional<std::string> Refusal(std::size_t queued) const;
 
  private:
-  void Run();
   void Sample();
 
   db::Pool& pool_;
@@ -51,10 +49,7 @@ class Admission {
   std::atomic<std::int64_t> backlog_{0};
   std::atomic<std::int64_t> age_ms_{0};
   std::atomic<std::int64_t> open_{0};
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<runtime::Periodic> periodic_;  // last: stopped before the rest goes
 };
 
 }  // namespace saga::order

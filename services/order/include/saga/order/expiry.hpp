@@ -1,13 +1,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 #include "saga/db/pool.hpp"
 #include "saga/metrics/metrics.hpp"
+#include "saga/runtime/periodic.hpp"
 
 namespace saga::order {
 
@@ -41,17 +40,13 @@ class Expiry {
   std::size_t ScanOnce();
 
  private:
-  void Run();
-  bool Stopping();
+  bool Stopping() const { return periodic_ && periodic_->Stopping(); }
 
   db::Pool& pool_;
   const Options options_;
   prometheus::Counter& first_;
   prometheus::Counter& again_;
-  std::mutex mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<runtime::Periodic> periodic_;  // last: stopped before the rest goes
 };
 
 }  // namespace saga::order
