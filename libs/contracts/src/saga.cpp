@@ -156,7 +156,7 @@ constexpr EventType kEvents[] = {
     {"order.cancelled", P::kCompletion, kToOrder, kOrderCancelled,
      "the saga ended CANCELLED, with its reason"},
     {"saga.expired", P::kOrder, kToCompletion, kSagaExpired,
-     "the order is still PENDING past its deadline (sent again each deadline until it is final)"},
+     "the order is still PENDING past its deadline (sent again at each later deadline until it is final)"},
     {"saga.aborted", P::kCompletion, kToStockAndPayment, kSagaAborted,
      "completion aborts the open saga: each participant undoes its step, refuses later ones, confirms"},
     {"stock.aborted", P::kProductStock, kToCompletion, kStockAborted,
